@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Helpers of the ICE module (src/ncu-ice-util.c) that do not need an
+ * agent: which local addresses to gather on, checking remote strings.
+ */
+#ifndef NCU_ICE_PRIVATE_H
+#define NCU_ICE_PRIVATE_H
+
+#include <glib.h>
+#include <nice/agent.h>
+#include "ncu-ice.h"
+
+/*
+ * The underlay addresses to gather on, as a GPtrArray of NiceAddress*
+ * (port 0). Loopback, point-to-point links, tunnels (by link type and by
+ * the names wg* and tun*), @tunnel_interface, names matching @exclude and
+ * IPv6 link-local addresses are left out; with @loopback_only, only
+ * loopback addresses are taken.
+ */
+GPtrArray *ncu_ice_local_addresses (const char *const *exclude,
+                                    const char *tunnel_interface,
+                                    gboolean loopback_only, GError **error);
+
+/* RFC 8445 ufrag (4-256) and pwd (22-256) of ice-chars. */
+gboolean ncu_ice_check_credential (const char *field, const char *value,
+                                   gsize min_len, GError **error);
+
+/*
+ * Checks one remote candidate string strictly before libnice sees it.
+ * Returns the string with the "a=" prefix libnice wants (newly allocated),
+ * or NULL with @error set, or NULL without error for a candidate to skip
+ * (TCP). @index names the candidate in messages.
+ */
+char *ncu_ice_check_candidate (const char *candidate, guint index, GError **error);
+
+void ncu_ice_endpoint_from_nice (const NiceAddress *addr, NcuIceEndpoint *endpoint);
+NcuIceCandidateType ncu_ice_candidate_type_from_nice (NiceCandidateType type);
+
+#endif /* NCU_ICE_PRIVATE_H */

@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One ICE session with one peer (DESIGN.md section 5): a libnice agent,
+ * one stream, one component, RFC 5245 mode, UDP only, regular nomination,
+ * consent freshness.
+ *
+ * libnice emits its signals synchronously from inside its own calls
+ * (gathering without servers finishes inside nice_agent_gather_candidates,
+ * setting remote candidates switches the state). Our callbacks are queued
+ * and run from an idle source instead, so a caller never sees a callback
+ * from inside one of its own ncu_ice_* calls, and may free or restart the
+ * session from any callback. Received data is not queued.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <sodium.h>
+#include <gio/gio.h>
+
+#include "ncu-ice.h"
+#include "ncu-ice-private.h"
+
+#define COMPONENT_ID 1
+#define STUN_PACING_MS 5
+
+typedef enum {
+	EVENT_STATE,
+	EVENT_CANDIDATE,
+	EVENT_GATHERING_DONE,
+	EVENT_SELECTED_PAIR,
+} EventKind;
+
+typedef struct {
+	EventKind kind;
+	NcuIceState state;
+	char *candidate;
+	NcuIceSelectedPair pair;
+} Event;
+
+typedef struct {
+	NcuIceServerKind kind;
+	char *host;
+	guint16 port;
+	gboolean tcp;
+} Server;
+
+struct _NcuIce {
+	GMainContext *context;
+	gboolean controlling;
+
+	/* Config, copied. */
+	GArray *servers;               /* of Server */
+	char *turn_username;
+	char *turn_password;           /* secret, wiped */
+	NcuCandidateTypes types;
+	char **exclude;
+	char *tunnel_interface;
+	guint16 port_min, port_max;
+	gboolean loopback_only;
+	gboolean stun_with_turn;
+
+	/* The current session. */
+	NiceAgent *agent;
+	guint stream_id;
+	NcuIceState state;
+	gint64 gather_start_us;
+	gboolean gathering_done;
+	char *local_ufrag, *local_pwd;
+	GStrv local_candidates;
+	char *remote_ufrag, *remote_pwd;
+	gboolean have_pair;
+	NcuIceSelectedPair pair;
+	NcuIceStats stats;
+
+	NcuIceCallbacks callbacks;
+	gpointer user_data;
+	NcuIceRecvFunc recv_func;
+	gpointer recv_data;
+
+	GQueue events;                 /* of Event*, waiting for dispatch */
+	GSource *dispatch_source;
+	gboolean dispatching;
+	gboolean free_pending;         /* ncu_ice_free() from inside a callback */
+};
+
+static void
+event_free (Event *event)
+{
+	g_free (event->candidate);
+	g_free (event);
+}
+
+static void
+server_clear (Server *server)
+{
+	g_free (server->host);
+}
+
+/* ---- event queue ---- */
+
+static void really_free (NcuIce *ice);
+
+static void
+dispatch_one (NcuIce *ice, Event *event)
+{
+	const NcuIceCallbacks *cb = &ice->callbacks;
+
+	switch (event->kind) {
+	case EVENT_STATE:
+		if (cb->state_changed)
+			cb->state_changed (ice, event->state, ice->user_data);
+		break;
+	case EVENT_CANDIDATE:
+		if (cb->new_candidate)
+			cb->new_candidate (ice, event->candidate, ice->user_data);
+		break;
+	case EVENT_GATHERING_DONE:
+		if (cb->gathering_done)
+			cb->gathering_done (ice, ice->local_ufrag, ice->local_pwd,
+			                    (const char *const *) ice->local_candidates,
+			                    ice->user_data);
+		break;
+	case EVENT_SELECTED_PAIR:
+		if (cb->selected_pair)
+			cb->selected_pair (ice, &event->pair, ice->user_data);
+		break;
+	}
+}
+
+static gboolean
+dispatch_events (gpointer data)
+{
+	NcuIce *ice = data;
+	Event *event;
+
+	g_clear_pointer (&ice->dispatch_source, g_source_unref);
+	ice->dispatching = TRUE;
+	/* A callback may restart (clearing the queue) or free the session. */
+	while (!ice->free_pending && (event = g_queue_pop_head (&ice->events))) {
+		dispatch_one (ice, event);
+		event_free (event);
+	}
+	ice->dispatching = FALSE;
+	if (ice->free_pending)
+		really_free (ice);
+	return G_SOURCE_REMOVE;
+}
+
+static Event *
+push_event (NcuIce *ice, EventKind kind)
+{
+	Event *event = g_new0 (Event, 1);
+
+	event->kind = kind;
+	g_queue_push_tail (&ice->events, event);
+	if (!ice->dispatch_source && !ice->dispatching) {
+		ice->dispatch_source = g_idle_source_new ();
+		g_source_set_priority (ice->dispatch_source, G_PRIORITY_DEFAULT);
+		g_source_set_callback (ice->dispatch_source, dispatch_events, ice, NULL);
+		g_source_set_static_name (ice->dispatch_source, "ncu-ice events");
+		g_source_attach (ice->dispatch_source, ice->context);
+	}
+	return event;
+}
+
+static void
+set_state (NcuIce *ice, NcuIceState state)
+{
+	if (ice->state == state)
+		return;
+	g_debug ("ice %p: %s -> %s", ice, ncu_ice_state_to_string (ice->state),
+	         ncu_ice_state_to_string (state));
+	ice->state = state;
+	push_event (ice, EVENT_STATE)->state = state;
+}
+
+/* ---- libnice signal handlers ---- */
+
+static gboolean
+type_wanted (NcuIce *ice, NiceCandidateType type)
+{
+	switch (type) {
+	case NICE_CANDIDATE_TYPE_HOST:
+		return (ice->types & NCU_CANDIDATE_HOST) != 0;
+	case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
+		return (ice->types & NCU_CANDIDATE_SRFLX) != 0;
+	case NICE_CANDIDATE_TYPE_RELAYED:
+		return (ice->types & NCU_CANDIDATE_RELAY) != 0;
+	case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:
+	default:
+		return FALSE;
+	}
+}
+
+static void
+on_state_changed (NiceAgent *agent, guint stream_id, guint component_id,
+                  guint nice_state, gpointer data)
+{
+	NcuIce *ice = data;
+
+	switch (nice_state) {
+	case NICE_COMPONENT_STATE_GATHERING:
+		set_state (ice, NCU_ICE_STATE_GATHERING);
+		break;
+	case NICE_COMPONENT_STATE_CONNECTING:
+		set_state (ice, NCU_ICE_STATE_CONNECTING);
+		break;
+	case NICE_COMPONENT_STATE_CONNECTED:
+	case NICE_COMPONENT_STATE_READY:
+		set_state (ice, NCU_ICE_STATE_CONNECTED);
+		break;
+	case NICE_COMPONENT_STATE_FAILED:
+		/* Also how libnice reports lost consent (RFC 7675). */
+		ice->have_pair = FALSE;
+		set_state (ice, NCU_ICE_STATE_FAILED);
+		break;
+	default:
+		/* DISCONNECTED: only before gathering or after a libnice restart,
+		 * neither of which we use. */
+		break;
+	}
+}
+
+static void
+on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer data)
+{
+	NcuIce *ice = data;
+
+	if (!ice->callbacks.new_candidate || !type_wanted (ice, candidate->type))
+		return;
+	push_event (ice, EVENT_CANDIDATE)->candidate =
+		nice_agent_generate_local_candidate_sdp (agent, candidate);
+}
+
+static GStrv
+local_candidate_strings (NcuIce *ice)
+{
+	g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+	GSList *list = nice_agent_get_local_candidates (ice->agent, ice->stream_id, COMPONENT_ID);
+
+	for (GSList *l = list; l; l = l->next) {
+		NiceCandidate *candidate = l->data;
+
+		if (type_wanted (ice, candidate->type)) {
+			g_autofree char *sdp = nice_agent_generate_local_candidate_sdp (ice->agent, candidate);
+			g_strv_builder_add (builder, sdp);
+		}
+	}
+	g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
+	return g_strv_builder_end (builder);
+}
+
+static void
+on_gathering_done (NiceAgent *agent, guint stream_id, gpointer data)
+{
+	NcuIce *ice = data;
+
+	ice->stats.gathering_us = g_get_monotonic_time () - ice->gather_start_us;
+	ice->gathering_done = TRUE;
+	g_clear_pointer (&ice->local_ufrag, g_free);
+	g_clear_pointer (&ice->local_pwd, g_free);
+	nice_agent_get_local_credentials (agent, stream_id, &ice->local_ufrag, &ice->local_pwd);
+	g_strfreev (ice->local_candidates);
+	ice->local_candidates = local_candidate_strings (ice);
+	g_debug ("ice %p: gathered %u candidates in %" G_GINT64_FORMAT " us", ice,
+	         g_strv_length (ice->local_candidates), ice->stats.gathering_us);
+	push_event (ice, EVENT_GATHERING_DONE);
+}
+
+static void
+on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
+                  NiceCandidate *local, NiceCandidate *remote, gpointer data)
+{
+	NcuIce *ice = data;
+	NcuIceSelectedPair *pair = &ice->pair;
+
+	pair->local_type = ncu_ice_candidate_type_from_nice (local->type);
+	pair->remote_type = ncu_ice_candidate_type_from_nice (remote->type);
+	ncu_ice_endpoint_from_nice (&local->addr, &pair->local);
+	ncu_ice_endpoint_from_nice (&local->base_addr, &pair->local_base);
+	if (pair->local_base.family == 0)
+		pair->local_base = pair->local;
+	ncu_ice_endpoint_from_nice (&remote->addr, &pair->remote);
+	ice->have_pair = TRUE;
+	g_debug ("ice %p: selected %s -> %s", ice,
+	         ncu_ice_candidate_type_to_string (pair->local_type),
+	         ncu_ice_candidate_type_to_string (pair->remote_type));
+	push_event (ice, EVENT_SELECTED_PAIR)->pair = *pair;
+}
+
+static void
+on_recv (NiceAgent *agent, guint stream_id, guint component_id, guint len,
+         gchar *buf, gpointer data)
+{
+	NcuIce *ice = data;
+
+	ice->stats.rx_packets++;
+	ice->stats.rx_bytes += len;
+	if (ice->recv_func)
+		ice->recv_func (ice, (guint8 *) buf, len, ice->recv_data);
+}
+
+/* ---- agent setup ---- */
+
+static gboolean
+have_server (NcuIce *ice, gboolean turn)
+{
+	for (guint i = 0; i < ice->servers->len; i++) {
+		const Server *s = &g_array_index (ice->servers, Server, i);
+
+		if ((s->kind != NCU_ICE_SERVER_STUN) == turn)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* TURN only when relay candidates are wanted: a relay candidate we do not
+ * advertise could still end up in a pair. Its allocation also yields the
+ * server-reflexive candidate. */
+static gboolean
+use_turn (NcuIce *ice)
+{
+	return (ice->types & NCU_CANDIDATE_RELAY) && have_server (ice, TRUE);
+}
+
+/* libnice 0.1.21 with both a STUN and a TURN server spends ~2 s in
+ * gathering (it drops the STUN replies arriving on the TURN socket):
+ * with TURN in use, STUN is left out. */
+static gboolean
+use_stun (NcuIce *ice)
+{
+	if (!(ice->types & NCU_CANDIDATE_SRFLX) || !have_server (ice, FALSE))
+		return FALSE;
+	return !use_turn (ice) || ice->stun_with_turn;
+}
+
+static NiceRelayType
+relay_type (const Server *s)
+{
+	if (s->kind == NCU_ICE_SERVER_TURNS)
+		return NICE_RELAY_TYPE_TURN_TLS;
+	return s->tcp ? NICE_RELAY_TYPE_TURN_TCP : NICE_RELAY_TYPE_TURN_UDP;
+}
+
+static void
+configure_servers (NcuIce *ice)
+{
+	gboolean stun_set = FALSE;
+
+	for (guint i = 0; i < ice->servers->len; i++) {
+		const Server *s = &g_array_index (ice->servers, Server, i);
+
+		if (s->kind == NCU_ICE_SERVER_STUN) {
+			/* libnice takes one STUN server. */
+			if (use_stun (ice) && !stun_set) {
+				g_object_set (ice->agent, "stun-server", s->host,
+				              "stun-server-port", (guint) s->port, NULL);
+				stun_set = TRUE;
+			}
+		} else if (use_turn (ice)) {
+			nice_agent_set_relay_info (ice->agent, ice->stream_id, COMPONENT_ID,
+			                           s->host, s->port,
+			                           ice->turn_username ? ice->turn_username : "",
+			                           ice->turn_password ? ice->turn_password : "",
+			                           relay_type (s));
+		}
+	}
+}
+
+static void
+connect_signals (NcuIce *ice)
+{
+	g_signal_connect (ice->agent, "component-state-changed", G_CALLBACK (on_state_changed), ice);
+	g_signal_connect (ice->agent, "new-candidate-full", G_CALLBACK (on_new_candidate), ice);
+	g_signal_connect (ice->agent, "candidate-gathering-done", G_CALLBACK (on_gathering_done), ice);
+	g_signal_connect (ice->agent, "new-selected-pair-full", G_CALLBACK (on_selected_pair), ice);
+}
+
+static void
+create_agent (NcuIce *ice)
+{
+	gboolean relay_only = ice->types == NCU_CANDIDATE_RELAY;
+
+	ice->agent = nice_agent_new_full (ice->context, NICE_COMPATIBILITY_RFC5245,
+	                                  NICE_AGENT_OPTION_REGULAR_NOMINATION |
+	                                  NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+	g_object_set (ice->agent,
+	              "controlling-mode", ice->controlling,
+	              "upnp", FALSE,
+	              "ice-udp", TRUE,
+	              "ice-tcp", FALSE,
+	              "keepalive-conncheck", TRUE,
+	              /* Ta: RFC 8445's floor. Regular nomination costs about
+	               * three Ta after the first valid check (measured: 62 ms
+	               * at libnice's 20 ms default, 17 ms at 5 ms). */
+	              "stun-pacing-timer", STUN_PACING_MS,
+	              /* Relay-only: libnice then neither advertises nor checks
+	               * from anything but relay candidates. */
+	              "force-relay", relay_only,
+	              NULL);
+	ice->stream_id = nice_agent_add_stream (ice->agent, 1);
+	if (ice->port_min || ice->port_max)
+		nice_agent_set_port_range (ice->agent, ice->stream_id, COMPONENT_ID,
+		                           ice->port_min, ice->port_max);
+	configure_servers (ice);
+	connect_signals (ice);
+	nice_agent_attach_recv (ice->agent, ice->stream_id, COMPONENT_ID, ice->context,
+	                        on_recv, ice);
+}
+
+/* Drops the agent: no more signals, TURN allocations released in the
+ * background (the close task keeps the agent alive until it is done). */
+static void
+destroy_agent (NcuIce *ice)
+{
+	if (!ice->agent)
+		return;
+	nice_agent_attach_recv (ice->agent, ice->stream_id, COMPONENT_ID, ice->context, NULL, NULL);
+	g_signal_handlers_disconnect_by_data (ice->agent, ice);
+	nice_agent_close_async (ice->agent, NULL, NULL);
+	g_clear_object (&ice->agent);
+	ice->stream_id = 0;
+}
+
+static void
+reset_session (NcuIce *ice)
+{
+	destroy_agent (ice);
+	g_queue_clear_full (&ice->events, (GDestroyNotify) event_free);
+	ice->state = NCU_ICE_STATE_NEW;
+	ice->gathering_done = FALSE;
+	ice->have_pair = FALSE;
+	g_clear_pointer (&ice->local_ufrag, g_free);
+	g_clear_pointer (&ice->local_pwd, g_free);
+	g_clear_pointer (&ice->local_candidates, g_strfreev);
+	g_clear_pointer (&ice->remote_ufrag, g_free);
+	g_clear_pointer (&ice->remote_pwd, g_free);
+}
+
+/* ---- public API ---- */
+
+static gboolean
+check_config (const NcuIceConfig *config, NcuCandidateTypes types, GError **error)
+{
+	gboolean have_turn = FALSE;
+
+	for (guint i = 0; i < config->n_servers; i++) {
+		const NcuIceServer *s = config->servers[i];
+
+		if (!s || !s->host || !*s->host || s->port == 0) {
+			g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			             "ice-servers: server %u has no host or port", i);
+			return FALSE;
+		}
+		have_turn |= s->kind != NCU_ICE_SERVER_STUN;
+	}
+	if (types == NCU_CANDIDATE_RELAY && !have_turn) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		             "ice-candidate-types: relay only needs a TURN server in ice-servers");
+		return FALSE;
+	}
+	if (config->port_min > config->port_max) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		             "ice-port-min: %u is above ice-port-max %u",
+		             config->port_min, config->port_max);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+copy_servers (NcuIce *ice, const NcuIceConfig *config)
+{
+	ice->servers = g_array_new (FALSE, TRUE, sizeof (Server));
+	g_array_set_clear_func (ice->servers, (GDestroyNotify) server_clear);
+	for (guint i = 0; i < config->n_servers; i++) {
+		const NcuIceServer *s = config->servers[i];
+		Server copy = { s->kind, g_strdup (s->host), s->port, s->tcp };
+
+		g_array_append_val (ice->servers, copy);
+	}
+}
+
+NcuIce *
+ncu_ice_new (GMainContext *context, const NcuIceConfig *config, gboolean controlling,
+             GError **error)
+{
+	NcuCandidateTypes types = config->candidate_types;
+	NcuIce *ice;
+
+	if (types == 0)
+		types = NCU_CANDIDATE_HOST | NCU_CANDIDATE_SRFLX | NCU_CANDIDATE_RELAY;
+	if (!check_config (config, types, error))
+		return NULL;
+
+	ice = g_new0 (NcuIce, 1);
+	ice->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+	ice->controlling = controlling;
+	copy_servers (ice, config);
+	ice->turn_username = g_strdup (config->turn_username);
+	ice->turn_password = g_strdup (config->turn_password);
+	ice->types = types;
+	ice->exclude = g_strdupv ((char **) config->exclude_interfaces);
+	ice->tunnel_interface = g_strdup (config->tunnel_interface);
+	ice->port_min = config->port_min;
+	ice->port_max = config->port_max;
+	ice->loopback_only = config->loopback_only;
+	ice->stun_with_turn = config->stun_with_turn;
+	ice->stats.gathering_us = -1;
+	g_queue_init (&ice->events);
+	create_agent (ice);
+	return ice;
+}
+
+static void
+wipe_string (char *s)
+{
+	if (s)
+		sodium_memzero (s, strlen (s));
+	g_free (s);
+}
+
+static void
+really_free (NcuIce *ice)
+{
+	reset_session (ice);
+	if (ice->dispatch_source) {
+		g_source_destroy (ice->dispatch_source);
+		g_source_unref (ice->dispatch_source);
+	}
+	g_array_unref (ice->servers);
+	g_free (ice->turn_username);
+	wipe_string (ice->turn_password);
+	g_strfreev (ice->exclude);
+	g_free (ice->tunnel_interface);
+	g_main_context_unref (ice->context);
+	g_free (ice);
+}
+
+void
+ncu_ice_free (NcuIce *ice)
+{
+	if (!ice)
+		return;
+	if (ice->dispatching) {
+		/* Called from one of our callbacks: the dispatcher frees. */
+		ice->recv_func = NULL;
+		ice->free_pending = TRUE;
+		destroy_agent (ice);
+		return;
+	}
+	really_free (ice);
+}
+
+void
+ncu_ice_set_callbacks (NcuIce *ice, const NcuIceCallbacks *callbacks, gpointer user_data)
+{
+	if (callbacks)
+		ice->callbacks = *callbacks;
+	else
+		memset (&ice->callbacks, 0, sizeof ice->callbacks);
+	ice->user_data = user_data;
+}
+
+void
+ncu_ice_set_recv_func (NcuIce *ice, NcuIceRecvFunc func, gpointer user_data)
+{
+	ice->recv_func = func;
+	ice->recv_data = user_data;
+}
+
+gboolean
+ncu_ice_gather (NcuIce *ice, GError **error)
+{
+	g_autoptr (GPtrArray) addresses = NULL;
+
+	if (!ice->agent || ice->state != NCU_ICE_STATE_NEW) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "ICE gathering already started");
+		return FALSE;
+	}
+	addresses = ncu_ice_local_addresses ((const char *const *) ice->exclude,
+	                                     ice->tunnel_interface, ice->loopback_only, error);
+	if (!addresses)
+		return FALSE;
+	for (guint i = 0; i < addresses->len; i++)
+		nice_agent_add_local_address (ice->agent, addresses->pdata[i]);
+
+	ice->gather_start_us = g_get_monotonic_time ();
+	if (!nice_agent_gather_candidates (ice->agent, ice->stream_id)) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+		             "ICE gathering failed: no local socket could be opened "
+		             "(port range %u-%u)", ice->port_min, ice->port_max);
+		/* Leave a clean agent behind, so that gathering can be retried. */
+		reset_session (ice);
+		create_agent (ice);
+		return FALSE;
+	}
+	set_state (ice, NCU_ICE_STATE_GATHERING);
+	return TRUE;
+}
+
+/* Checks every string first so that a bad one applies nothing. */
+static GSList *
+parse_candidates (NcuIce *ice, const char *const *candidates, GError **error)
+{
+	GSList *list = NULL;
+
+	for (guint i = 0; candidates && candidates[i]; i++) {
+		g_autoptr (GError) local_error = NULL;
+		g_autofree char *line = ncu_ice_check_candidate (candidates[i], i, &local_error);
+		NiceCandidate *candidate;
+
+		if (local_error) {
+			g_propagate_error (error, g_steal_pointer (&local_error));
+			goto fail;
+		}
+		if (!line)
+			continue;  /* skipped: TCP */
+		candidate = nice_agent_parse_remote_candidate_sdp (ice->agent, ice->stream_id, line);
+		if (!candidate) {
+			g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			             "Remote ICE candidate %u: not understood by libnice", i);
+			goto fail;
+		}
+		list = g_slist_prepend (list, candidate);
+	}
+	return g_slist_reverse (list);
+
+fail:
+	g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
+	return NULL;
+}
+
+static gboolean
+apply_remote_credentials (NcuIce *ice, const char *ufrag, const char *pwd, GError **error)
+{
+	if (ice->remote_ufrag) {
+		if (g_str_equal (ice->remote_ufrag, ufrag) && g_str_equal (ice->remote_pwd, pwd))
+			return TRUE;
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		             "Remote ICE credentials changed: restart the session first");
+		return FALSE;
+	}
+	if (!nice_agent_set_remote_credentials (ice->agent, ice->stream_id, ufrag, pwd)) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "libnice refused the remote credentials");
+		return FALSE;
+	}
+	ice->remote_ufrag = g_strdup (ufrag);
+	ice->remote_pwd = g_strdup (pwd);
+	return TRUE;
+}
+
+gboolean
+ncu_ice_set_remote (NcuIce *ice, const char *ufrag, const char *pwd,
+                    const char *const *candidates, GError **error)
+{
+	GSList *list = NULL;
+	gboolean ok = TRUE;
+
+	if (!ice->agent || ice->state == NCU_ICE_STATE_NEW) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+		             "ICE session not gathering: call ncu_ice_gather() first");
+		return FALSE;
+	}
+	if (!ncu_ice_check_credential ("ufrag", ufrag, 4, error) ||
+	    !ncu_ice_check_credential ("pwd", pwd, 22, error))
+		return FALSE;
+	if (candidates && candidates[0] && !(list = parse_candidates (ice, candidates, error)))
+		return FALSE;
+	if (!apply_remote_credentials (ice, ufrag, pwd, error)) {
+		ok = FALSE;
+	} else if (list &&
+	           nice_agent_set_remote_candidates (ice->agent, ice->stream_id, COMPONENT_ID, list) < 0) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "libnice refused the remote candidates");
+		ok = FALSE;
+	}
+	g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
+	return ok;
+}
+
+gboolean
+ncu_ice_restart (NcuIce *ice, GError **error)
+{
+	reset_session (ice);
+	ice->stats.restarts++;
+	create_agent (ice);
+	return ncu_ice_gather (ice, error);
+}
+
+gboolean
+ncu_ice_send (NcuIce *ice, const void *buf, gsize len)
+{
+	gint sent;
+
+	if (!ice->have_pair || !ice->agent) {
+		ice->stats.tx_dropped++;
+		return FALSE;
+	}
+	sent = nice_agent_send (ice->agent, ice->stream_id, COMPONENT_ID, len, buf);
+	if (sent < 0 || (gsize) sent != len) {
+		ice->stats.tx_dropped++;
+		return FALSE;
+	}
+	ice->stats.tx_packets++;
+	ice->stats.tx_bytes += len;
+	return TRUE;
+}
+
+NcuIceState
+ncu_ice_get_state (NcuIce *ice)
+{
+	return ice->state;
+}
+
+gboolean
+ncu_ice_is_controlling (NcuIce *ice)
+{
+	return ice->controlling;
+}
+
+GMainContext *
+ncu_ice_get_context (NcuIce *ice)
+{
+	return ice->context;
+}
+
+const NcuIceSelectedPair *
+ncu_ice_get_selected_pair (NcuIce *ice)
+{
+	return ice->have_pair ? &ice->pair : NULL;
+}
+
+const char *const *
+ncu_ice_get_local_candidates (NcuIce *ice)
+{
+	return (const char *const *) ice->local_candidates;
+}
+
+gboolean
+ncu_ice_get_local_credentials (NcuIce *ice, const char **ufrag, const char **pwd)
+{
+	if (!ice->gathering_done)
+		return FALSE;
+	*ufrag = ice->local_ufrag;
+	*pwd = ice->local_pwd;
+	return TRUE;
+}
+
+void
+ncu_ice_get_stats (NcuIce *ice, NcuIceStats *stats)
+{
+	*stats = ice->stats;
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One ICE session with one peer: a libnice agent with one stream and one
+ * component, gathering only on underlay addresses.
+ *
+ * Lifecycle: ncu_ice_new() -> ncu_ice_set_callbacks() -> ncu_ice_gather()
+ * -> (gathering_done: publish ufrag/pwd/candidates) -> ncu_ice_set_remote()
+ * -> state CONNECTED -> ncu_ice_send()/recv callback. ncu_ice_restart()
+ * replaces the session (new agent, credentials, sockets, gathering); the
+ * caller (the peer state machine) decides when.
+ *
+ * All callbacks run in the GMainContext given to ncu_ice_new().
+ */
+#ifndef NCU_ICE_H
+#define NCU_ICE_H
+
+#include <glib.h>
+#include "ncu-profile.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NcuIce NcuIce;
+
+typedef enum {
+	NCU_ICE_STATE_NEW,          /* not gathering yet */
+	NCU_ICE_STATE_GATHERING,    /* gathering, or waiting for the remote */
+	NCU_ICE_STATE_CONNECTING,   /* checks running */
+	NCU_ICE_STATE_CONNECTED,    /* a pair is selected, data flows */
+	NCU_ICE_STATE_FAILED,       /* checks failed or consent was lost */
+} NcuIceState;
+
+typedef enum {
+	NCU_ICE_CANDIDATE_HOST,
+	NCU_ICE_CANDIDATE_SRFLX,
+	NCU_ICE_CANDIDATE_PRFLX,
+	NCU_ICE_CANDIDATE_RELAY,
+} NcuIceCandidateType;
+
+typedef struct {
+	int family;                 /* AF_INET or AF_INET6 */
+	guint8 addr[16];            /* network byte order; IPv4 in the first 4 */
+	guint16 port;               /* host byte order */
+} NcuIceEndpoint;
+
+typedef struct {
+	NcuIceCandidateType local_type;
+	NcuIceCandidateType remote_type;
+	NcuIceEndpoint local;       /* the local candidate's address */
+	NcuIceEndpoint local_base;  /* its base: the local socket's address */
+	NcuIceEndpoint remote;
+} NcuIceSelectedPair;
+
+typedef struct {
+	guint64 tx_packets, tx_bytes;
+	guint64 rx_packets, rx_bytes;
+	guint64 tx_dropped;         /* ncu_ice_send() without a pair, or failed */
+	gint64 gathering_us;        /* duration of the last gathering, -1 if none */
+	guint restarts;
+} NcuIceStats;
+
+typedef struct {
+	/* Servers, borrowed for the call (copied). STUN servers are ignored
+	 * when a TURN server is configured (see ncu_ice_new()). */
+	NcuIceServer *const *servers;
+	guint n_servers;
+	const char *turn_username;  /* for every TURN server */
+	const char *turn_password;  /* secret: copied, wiped on free */
+	NcuCandidateTypes candidate_types;  /* 0 means all */
+	const char *const *exclude_interfaces; /* NULL-terminated globs, or NULL */
+	const char *tunnel_interface; /* always excluded, may be NULL */
+	guint16 port_min, port_max; /* 0, 0: any */
+
+	/* Tests only: gather on the loopback interface alone. */
+	gboolean loopback_only;
+	/* Measurements only: keep STUN next to TURN (libnice 0.1.21 then
+	 * spends ~2 s in gathering). */
+	gboolean stun_with_turn;
+} NcuIceConfig;
+
+typedef struct {
+	void (*state_changed) (NcuIce *ice, NcuIceState state, gpointer user_data);
+	/* Each local candidate as soon as it is found (optional; for trickle). */
+	void (*new_candidate) (NcuIce *ice, const char *candidate, gpointer user_data);
+	/* Gathering is complete: everything an offer needs. @candidates is
+	 * NULL-terminated, SDP "a=candidate:..." strings, filtered by the
+	 * candidate types of the config. */
+	void (*gathering_done) (NcuIce *ice, const char *ufrag, const char *pwd,
+	                        const char *const *candidates, gpointer user_data);
+	/* A pair was selected, or the selection changed. */
+	void (*selected_pair) (NcuIce *ice, const NcuIceSelectedPair *pair,
+	                       gpointer user_data);
+} NcuIceCallbacks;
+
+/* One received datagram; @buf is valid during the call only. */
+typedef void (*NcuIceRecvFunc) (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data);
+
+/*
+ * Creates the agent (no sockets yet). Fails with a GError naming the
+ * setting when the config cannot work (relay-only without a TURN server,
+ * bad port range). @context NULL means the thread-default context.
+ */
+NcuIce *ncu_ice_new (GMainContext *context, const NcuIceConfig *config,
+                     gboolean controlling, GError **error);
+/* Releases TURN allocations (asynchronously, in the context) and frees. */
+void ncu_ice_free (NcuIce *ice);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NcuIce, ncu_ice_free)
+
+/* @callbacks is copied; set them before ncu_ice_gather(). */
+void ncu_ice_set_callbacks (NcuIce *ice, const NcuIceCallbacks *callbacks,
+                            gpointer user_data);
+/* One receiver (the proxy); NULL to detach. */
+void ncu_ice_set_recv_func (NcuIce *ice, NcuIceRecvFunc func, gpointer user_data);
+
+/*
+ * Enumerates underlay addresses and starts gathering. Fails when no usable
+ * address exists (the caller retries later) or sockets cannot be opened.
+ */
+gboolean ncu_ice_gather (NcuIce *ice, GError **error);
+
+/*
+ * Sets the remote credentials and candidates ("a=candidate:..." or
+ * "candidate:..."). May be called again with the same credentials to add
+ * candidates; new credentials need ncu_ice_restart() first. Each bad
+ * string fails the whole call with a GError naming the field; nothing
+ * is applied then. TCP candidates are skipped (ICE-TCP is off).
+ */
+gboolean ncu_ice_set_remote (NcuIce *ice, const char *ufrag, const char *pwd,
+                             const char *const *candidates, GError **error);
+
+/*
+ * A new session: a new agent with new credentials, sockets and tie
+ * breaker, on freshly enumerated addresses, gathering again. The old
+ * agent's TURN allocations are released in the background.
+ */
+gboolean ncu_ice_restart (NcuIce *ice, GError **error);
+
+/* Sends one datagram on the selected pair. FALSE (and counted) if none. */
+gboolean ncu_ice_send (NcuIce *ice, const void *buf, gsize len);
+
+NcuIceState ncu_ice_get_state (NcuIce *ice);
+gboolean ncu_ice_is_controlling (NcuIce *ice);
+GMainContext *ncu_ice_get_context (NcuIce *ice);
+/* NULL while no pair is selected. */
+const NcuIceSelectedPair *ncu_ice_get_selected_pair (NcuIce *ice);
+/* After gathering: NULL-terminated, owned by @ice; NULL before. */
+const char *const *ncu_ice_get_local_candidates (NcuIce *ice);
+gboolean ncu_ice_get_local_credentials (NcuIce *ice, const char **ufrag,
+                                        const char **pwd);
+void ncu_ice_get_stats (NcuIce *ice, NcuIceStats *stats);
+
+const char *ncu_ice_state_to_string (NcuIceState state);
+const char *ncu_ice_candidate_type_to_string (NcuIceCandidateType type);
+/* "a.b.c.d:port" or "[x::y]:port", newly allocated. */
+char *ncu_ice_endpoint_to_string (const NcuIceEndpoint *endpoint);
+
+G_END_DECLS
+
+#endif /* NCU_ICE_H */

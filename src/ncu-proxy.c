@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Per-peer userspace UDP proxy between WireGuard and an ICE session
+ * (DESIGN.md section 6).
+ *
+ * WireGuard's packets are read in batches (recvmmsg) into one buffer shared
+ * by every proxy of the process and handed to libnice from there: no copy
+ * on our side (only held packets are copied, once). Sharing is safe because
+ * everything runs in one thread and a batch is fully sent before the read
+ * handler returns; it keeps the touched memory at one batch per process
+ * instead of one per peer.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <glib-unix.h>
+#include <gio/gio.h>
+
+#include "ncu-proxy.h"
+
+#define BATCH_SIZE 32
+#define SLOT_SIZE 65536           /* any UDP payload WireGuard may send */
+#define MAX_BATCHES_PER_WAKEUP 8  /* then let other sources run */
+#define SOCKET_BUFFER (4 * 1024 * 1024)
+#define DEFAULT_GRACE_MS 200
+
+typedef enum {
+	HOLDING,      /* ICE not connected: keep WireGuard's packets */
+	GRACE,        /* connected, non-initiator: waiting for the remote's first packet */
+	FORWARDING,
+} ProxyState;
+
+struct _NcuProxy {
+	NcuIce *ice;                  /* borrowed */
+	int fd;
+	guint16 port;
+	GSource *read_source;
+	ProxyState state;
+	gboolean initiator;
+	guint grace_ms;
+	GSource *grace_source;
+	GQueue held;                  /* of GBytes*, oldest first */
+	NcuProxyStats stats;
+};
+
+/* ---- the shared receive batch ---- */
+
+typedef struct {
+	guint refs;
+	guint8 *data;
+	struct iovec iov[BATCH_SIZE];
+	struct mmsghdr msgs[BATCH_SIZE];
+} Batch;
+
+static Batch batch;
+
+static void
+batch_ref (void)
+{
+	if (batch.refs++ > 0)
+		return;
+	/* 2 MiB of address space; only the pages packets land in get touched. */
+	batch.data = g_malloc (BATCH_SIZE * SLOT_SIZE);
+	for (guint i = 0; i < BATCH_SIZE; i++) {
+		batch.iov[i].iov_base = batch.data + i * SLOT_SIZE;
+		batch.iov[i].iov_len = SLOT_SIZE;
+	}
+}
+
+static void
+batch_unref (void)
+{
+	if (--batch.refs > 0)
+		return;
+	g_clear_pointer (&batch.data, g_free);
+}
+
+/* ---- holding ---- */
+
+static void
+discard_held (NcuProxy *proxy)
+{
+	proxy->stats.dropped_hold += g_queue_get_length (&proxy->held);
+	g_queue_clear_full (&proxy->held, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+hold (NcuProxy *proxy, const guint8 *buf, gsize len)
+{
+	if (g_queue_get_length (&proxy->held) >= NCU_PROXY_HOLD_MAX) {
+		/* The newest packets matter: WireGuard's latest handshake. */
+		g_bytes_unref (g_queue_pop_head (&proxy->held));
+		proxy->stats.dropped_hold++;
+	}
+	g_queue_push_tail (&proxy->held, g_bytes_new (buf, len));
+	proxy->stats.held++;
+}
+
+static void
+send_to_ice (NcuProxy *proxy, const guint8 *buf, gsize len)
+{
+	if (ncu_ice_send (proxy->ice, buf, len)) {
+		proxy->stats.wg_to_ice_packets++;
+		proxy->stats.wg_to_ice_bytes += len;
+	} else {
+		proxy->stats.dropped_to_ice++;
+	}
+}
+
+static void
+flush_held (NcuProxy *proxy)
+{
+	GBytes *bytes;
+
+	while ((bytes = g_queue_pop_head (&proxy->held))) {
+		gsize len;
+		const guint8 *buf = g_bytes_get_data (bytes, &len);
+
+		send_to_ice (proxy, buf, len);
+		g_bytes_unref (bytes);
+	}
+}
+
+static void
+cancel_grace (NcuProxy *proxy)
+{
+	if (!proxy->grace_source)
+		return;
+	g_source_destroy (proxy->grace_source);
+	g_clear_pointer (&proxy->grace_source, g_source_unref);
+}
+
+static gboolean
+on_grace_timeout (gpointer data)
+{
+	NcuProxy *proxy = data;
+
+	/* The remote did not initiate: our own initiation goes out after all. */
+	g_clear_pointer (&proxy->grace_source, g_source_unref);
+	proxy->state = FORWARDING;
+	flush_held (proxy);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+start_grace (NcuProxy *proxy)
+{
+	proxy->state = GRACE;
+	proxy->grace_source = g_timeout_source_new (proxy->grace_ms);
+	g_source_set_callback (proxy->grace_source, on_grace_timeout, proxy, NULL);
+	g_source_set_static_name (proxy->grace_source, "ncu-proxy grace");
+	g_source_attach (proxy->grace_source, ncu_ice_get_context (proxy->ice));
+}
+
+/* ---- the two directions ---- */
+
+static void
+from_wireguard (NcuProxy *proxy, const guint8 *buf, gsize len)
+{
+	if (proxy->state == FORWARDING)
+		send_to_ice (proxy, buf, len);
+	else
+		hold (proxy, buf, len);
+}
+
+static gboolean
+on_wireguard_readable (gint fd, GIOCondition condition, gpointer data)
+{
+	NcuProxy *proxy = data;
+
+	for (guint round = 0; round < MAX_BATCHES_PER_WAKEUP; round++) {
+		int n;
+
+		for (guint i = 0; i < BATCH_SIZE; i++) {
+			memset (&batch.msgs[i].msg_hdr, 0, sizeof batch.msgs[i].msg_hdr);
+			batch.msgs[i].msg_hdr.msg_iov = &batch.iov[i];
+			batch.msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg (fd, batch.msgs, BATCH_SIZE, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			/* ECONNREFUSED and friends report an ICMP error from an
+			 * earlier send to WireGuard; reading consumed it. */
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			if (batch.msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+				proxy->stats.dropped_truncated++;
+			else
+				from_wireguard (proxy, batch.iov[i].iov_base, batch.msgs[i].msg_len);
+		}
+		if (n < BATCH_SIZE)
+			break;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+on_ice_recv (NcuIce *ice, guint8 *buf, gsize len, gpointer data)
+{
+	NcuProxy *proxy = data;
+
+	/* The remote's first packet is its WireGuard initiation: what the
+	 * non-initiator holds so far are its own initiations, which would
+	 * collide. Its answers come later and are kept. */
+	if (!proxy->initiator && proxy->state != FORWARDING && !g_queue_is_empty (&proxy->held))
+		discard_held (proxy);
+	if (proxy->state == GRACE) {
+		cancel_grace (proxy);
+		proxy->state = FORWARDING;
+	}
+
+	if (send (proxy->fd, buf, len, MSG_DONTWAIT) == (ssize_t) len) {
+		proxy->stats.ice_to_wg_packets++;
+		proxy->stats.ice_to_wg_bytes += len;
+	} else {
+		proxy->stats.dropped_to_wg++;
+	}
+}
+
+/* ---- setup ---- */
+
+/* As root, SO_*BUFFORCE passes net.core.[rw]mem_max; otherwise the plain
+ * option gets what the limit allows. */
+static void
+raise_buffer (int fd, int force_option, int option)
+{
+	int size = SOCKET_BUFFER;
+
+	if (setsockopt (fd, SOL_SOCKET, force_option, &size, sizeof size) == 0)
+		return;
+	if (setsockopt (fd, SOL_SOCKET, option, &size, sizeof size) < 0)
+		g_debug ("proxy: cannot raise socket buffer: %s", g_strerror (errno));
+}
+
+static int
+open_socket (guint16 wg_port, guint16 *port, GError **error)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+	socklen_t addr_len = sizeof addr;
+	int fd = socket (AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	const char *step = "socket";
+
+	if (fd < 0)
+		goto fail;
+	raise_buffer (fd, SO_RCVBUFFORCE, SO_RCVBUF);
+	raise_buffer (fd, SO_SNDBUFFORCE, SO_SNDBUF);
+	step = "bind";
+	if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+		goto fail;
+	step = "getsockname";
+	if (getsockname (fd, (struct sockaddr *) &addr, &addr_len) < 0)
+		goto fail;
+	*port = ntohs (addr.sin_port);
+	/* Connected: only WireGuard's port gets through to us. */
+	addr.sin_port = htons (wg_port);
+	step = "connect";
+	if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+		goto fail;
+	return fd;
+
+fail:
+	{
+		int errsv = errno;
+
+		g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+		             "Proxy socket for WireGuard port %u: %s: %s", wg_port, step,
+		             g_strerror (errsv));
+		if (fd >= 0)
+			close (fd);
+		return -1;
+	}
+}
+
+NcuProxy *
+ncu_proxy_new (guint16 wg_port, NcuIce *ice, GError **error)
+{
+	NcuProxy *proxy;
+	guint16 port = 0;
+	int fd;
+
+	if (wg_port == 0) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		             "Proxy: WireGuard listen port is not known (0)");
+		return NULL;
+	}
+	fd = open_socket (wg_port, &port, error);
+	if (fd < 0)
+		return NULL;
+
+	batch_ref ();
+	proxy = g_new0 (NcuProxy, 1);
+	proxy->ice = ice;
+	proxy->fd = fd;
+	proxy->port = port;
+	proxy->state = HOLDING;
+	proxy->initiator = TRUE;
+	proxy->grace_ms = DEFAULT_GRACE_MS;
+	g_queue_init (&proxy->held);
+
+	proxy->read_source = g_unix_fd_source_new (fd, G_IO_IN);
+	g_source_set_callback (proxy->read_source, G_SOURCE_FUNC (on_wireguard_readable), proxy, NULL);
+	g_source_set_static_name (proxy->read_source, "ncu-proxy wireguard");
+	g_source_attach (proxy->read_source, ncu_ice_get_context (ice));
+	ncu_ice_set_recv_func (ice, on_ice_recv, proxy);
+	g_debug ("proxy %p: 127.0.0.1:%u <-> WireGuard port %u", proxy, port, wg_port);
+	return proxy;
+}
+
+void
+ncu_proxy_free (NcuProxy *proxy)
+{
+	if (!proxy)
+		return;
+	ncu_ice_set_recv_func (proxy->ice, NULL, NULL);
+	cancel_grace (proxy);
+	g_source_destroy (proxy->read_source);
+	g_source_unref (proxy->read_source);
+	close (proxy->fd);
+	g_queue_clear_full (&proxy->held, (GDestroyNotify) g_bytes_unref);
+	batch_unref ();
+	g_free (proxy);
+}
+
+guint16
+ncu_proxy_get_port (NcuProxy *proxy)
+{
+	return proxy->port;
+}
+
+void
+ncu_proxy_set_initiator (NcuProxy *proxy, gboolean initiator, guint grace_ms)
+{
+	proxy->initiator = initiator;
+	proxy->grace_ms = grace_ms;
+}
+
+void
+ncu_proxy_set_ready (NcuProxy *proxy, gboolean ready)
+{
+	if (!ready) {
+		cancel_grace (proxy);
+		proxy->state = HOLDING;
+		return;
+	}
+	if (proxy->state != HOLDING)
+		return;
+	if (proxy->initiator || g_queue_is_empty (&proxy->held)) {
+		proxy->state = FORWARDING;
+		flush_held (proxy);
+	} else {
+		start_grace (proxy);
+	}
+}
+
+void
+ncu_proxy_get_stats (NcuProxy *proxy, NcuProxyStats *stats)
+{
+	*stats = proxy->stats;
+}

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Two ICE sessions in one process, on loopback only, exchanging their
+ * offers directly: connect, data both ways, bad remote input, restart.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+#include <gio/gio.h>
+
+#include "ncu-ice.h"
+#include "ncu-ice-private.h"
+#include "ice-test-util.h"
+
+typedef struct {
+	TestPeer *a, *b;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+	NcuIceConfig config;
+
+	test_loopback_config (&config);
+	f->a = test_peer_new (TRUE, &config);
+	f->b = test_peer_new (FALSE, &config);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+	test_peer_free (f->a);
+	test_peer_free (f->b);
+	/* Let the agents' close tasks finish (no leak under valgrind). */
+	test_spin (50);
+}
+
+static gboolean
+received_n (gpointer data)
+{
+	Fixture *f = data;
+
+	return f->a->received->len >= 10 && f->b->received->len >= 10;
+}
+
+static void
+send_ten (NcuIce *ice, const char *tag)
+{
+	for (guint i = 0; i < 10; i++) {
+		g_autofree char *msg = g_strdup_printf ("%s %u", tag, i);
+		g_assert_true (ncu_ice_send (ice, msg, strlen (msg)));
+	}
+}
+
+static void
+assert_received (TestPeer *peer, const char *tag)
+{
+	for (guint i = 0; i < peer->received->len; i++) {
+		gsize len;
+		const char *data = g_bytes_get_data (peer->received->pdata[i], &len);
+		g_autofree char *want = g_strdup_printf ("%s %u", tag, i);
+
+		g_assert_cmpmem (data, len, want, strlen (want));
+	}
+}
+
+static void
+exchange_data (Fixture *f)
+{
+	NcuIceStats stats;
+
+	send_ten (f->a->ice, "from-a");
+	send_ten (f->b->ice, "from-b");
+	g_assert_true (test_wait (received_n, f, TEST_TIMEOUT_MS));
+	g_assert_cmpuint (f->a->received->len, ==, 10);
+	g_assert_cmpuint (f->b->received->len, ==, 10);
+	assert_received (f->a, "from-b");
+	assert_received (f->b, "from-a");
+	ncu_ice_get_stats (f->a->ice, &stats);
+	g_assert_cmpuint (stats.tx_packets, ==, 10);
+	g_assert_cmpuint (stats.rx_packets, ==, 10);
+	g_assert_cmpuint (stats.tx_bytes, ==, 10 * strlen ("from-a 0"));
+	g_assert_cmpuint (stats.rx_bytes, ==, 10 * strlen ("from-b 0"));
+}
+
+static void
+assert_host_pair (TestPeer *peer)
+{
+	const NcuIceSelectedPair *pair = ncu_ice_get_selected_pair (peer->ice);
+	g_autofree char *local = NULL, *base = NULL, *remote = NULL;
+
+	g_assert_nonnull (pair);
+	g_assert_cmpmem (pair, sizeof *pair, &peer->pair, sizeof peer->pair);
+	local = ncu_ice_endpoint_to_string (&pair->local);
+	base = ncu_ice_endpoint_to_string (&pair->local_base);
+	remote = ncu_ice_endpoint_to_string (&pair->remote);
+	g_test_message ("selected %s %s (base %s) -> %s %s",
+	                ncu_ice_candidate_type_to_string (pair->local_type), local, base,
+	                ncu_ice_candidate_type_to_string (pair->remote_type), remote);
+	g_assert_cmpint (pair->local_type, ==, NCU_ICE_CANDIDATE_HOST);
+	g_assert_true (pair->remote_type == NCU_ICE_CANDIDATE_HOST ||
+	               pair->remote_type == NCU_ICE_CANDIDATE_PRFLX);
+	g_assert_cmpuint (pair->local.port, !=, 0);
+	/* A host candidate is its own base. */
+	g_assert_cmpmem (&pair->local_base, sizeof pair->local_base,
+	                 &pair->local, sizeof pair->local);
+	g_assert_true (pair->local.family == AF_INET || pair->local.family == AF_INET6);
+}
+
+static void
+assert_states (TestPeer *peer)
+{
+	GPtrArray *s = peer->states;
+
+	/* gathering, connecting, connected: each once, in that order. */
+	g_assert_cmpuint (s->len, >=, 3);
+	g_assert_cmpint (GPOINTER_TO_INT (s->pdata[0]), ==, NCU_ICE_STATE_GATHERING);
+	g_assert_cmpint (GPOINTER_TO_INT (s->pdata[1]), ==, NCU_ICE_STATE_CONNECTING);
+	g_assert_cmpint (GPOINTER_TO_INT (s->pdata[2]), ==, NCU_ICE_STATE_CONNECTED);
+}
+
+static void
+test_connect (Fixture *f, gconstpointer data)
+{
+	NcuIceStats stats;
+	const char *ufrag, *pwd;
+
+	test_peers_connect (f->a, f->b);
+	assert_states (f->a);
+	assert_states (f->b);
+	assert_host_pair (f->a);
+	assert_host_pair (f->b);
+	g_assert_true (ncu_ice_is_controlling (f->a->ice));
+	g_assert_false (ncu_ice_is_controlling (f->b->ice));
+
+	g_assert_true (ncu_ice_get_local_credentials (f->a->ice, &ufrag, &pwd));
+	g_assert_cmpstr (ufrag, ==, f->a->ufrag);
+	g_assert_cmpstr (pwd, ==, f->a->pwd);
+	g_assert_cmpstrv (ncu_ice_get_local_candidates (f->a->ice), f->a->candidates);
+	for (guint i = 0; f->a->candidates[i]; i++) {
+		g_test_message ("candidate %s", f->a->candidates[i]);
+		g_assert_true (g_str_has_prefix (f->a->candidates[i], "a=candidate:"));
+		g_assert_nonnull (strstr (f->a->candidates[i], " typ host"));
+	}
+	ncu_ice_get_stats (f->a->ice, &stats);
+	g_assert_cmpint (stats.gathering_us, >=, 0);
+	g_test_message ("gathering (loopback, no servers): %.1f ms", stats.gathering_us / 1000.0);
+
+	exchange_data (f);
+}
+
+static void
+test_send_before_connect (Fixture *f, gconstpointer data)
+{
+	NcuIceStats stats;
+
+	g_assert_false (ncu_ice_send (f->a->ice, "x", 1));
+	ncu_ice_get_stats (f->a->ice, &stats);
+	g_assert_cmpuint (stats.tx_dropped, ==, 1);
+	g_assert_cmpuint (stats.tx_packets, ==, 0);
+}
+
+typedef struct {
+	const char *candidate;
+	const char *field;      /* what the message must name */
+} BadCandidate;
+
+static const BadCandidate bad_candidates[] = {
+	{ "", "prefix" },
+	{ "hello", "prefix" },
+	{ "a=candidate:", "format" },
+	{ "a=candidate:1 1 UDP 2013266431 127.0.0.1 4000", "format" },
+	{ "a=candidate:1 1 UDP 2013266431 127.0.0.1 4000 type host", "format" },
+	{ "a=candidate:1  1 UDP 2013266431 127.0.0.1 4000 typ host", "format" },
+	{ "a=candidate:1 01 UDP 2013266431 127.0.0.1 4000 typ host", "component" },
+	{ "a=candidate:1 2 UDP 2013266431 127.0.0.1 4000 typ host", "component" },
+	{ "a=candidate:1 1 SCTP 2013266431 127.0.0.1 4000 typ host", "transport" },
+	{ "a=candidate:1 1 UDP -5 127.0.0.1 4000 typ host", "priority" },
+	{ "a=candidate:1 1 UDP 99999999999 127.0.0.1 4000 typ host", "priority" },
+	{ "a=candidate:1 1 UDP 1x 127.0.0.1 4000 typ host", "priority" },
+	{ "a=candidate:1 1 UDP 2013266431 256.0.0.1 4000 typ host", "address" },
+	{ "a=candidate:1 1 UDP 2013266431 peer.example 4000 typ host", "address" },
+	{ "a=candidate:1 1 UDP 2013266431 127.0.0.1 0 typ host", "port" },
+	{ "a=candidate:1 1 UDP 2013266431 127.0.0.1 70000 typ host", "port" },
+	{ "a=candidate:1 1 UDP 2013266431 127.0.0.1 4000 typ lan", "type" },
+	{ "a=candidate:1 1 UDP 2013266431 127.0.0.1 4000 typ host raddr", "trailing field" },
+	{ "a=candidate:1 1 UDP 2013266431 127.0.0.1 4000 typ srflx raddr x rport 1", "raddr" },
+	{ "a=candidate:1 1 UDP 2013266431 127.0.0.1 4000 typ srflx raddr 10.0.0.1 rport y", "rport" },
+	{ "a=candidate:f\xc3\xa9 1 UDP 2013266431 127.0.0.1 4000 typ host", "foundation" },
+	{ "a=candidate:123456789012345678901234567890123 1 UDP 1 127.0.0.1 4000 typ host", "foundation" },
+};
+
+static void
+test_bad_candidates (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	const char *good = "a=candidate:1 1 UDP 2013266431 127.0.0.1 4000 typ host";
+	g_autofree char *huge = g_strnfill (5000, 'a');
+
+	g_assert_true (ncu_ice_gather (f->a->ice, &error));
+	g_assert_no_error (error);
+
+	for (guint i = 0; i < G_N_ELEMENTS (bad_candidates); i++) {
+		const char *list[] = { good, bad_candidates[i].candidate, NULL };
+
+		g_assert_false (ncu_ice_set_remote (f->a->ice, "abcd", "0123456789012345678901",
+		                                    list, &error));
+		g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+		g_test_message ("%s", error->message);
+		g_assert_nonnull (strstr (error->message, "candidate 1"));
+		g_assert_nonnull (strstr (error->message, bad_candidates[i].field));
+		g_clear_error (&error);
+	}
+	{
+		const char *list[] = { huge, NULL };
+		g_assert_false (ncu_ice_set_remote (f->a->ice, "abcd", "0123456789012345678901",
+		                                    list, &error));
+		g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+		g_clear_error (&error);
+	}
+
+	/* Credentials. */
+	g_assert_false (ncu_ice_set_remote (f->a->ice, "abc", "0123456789012345678901", NULL, &error));
+	g_assert_nonnull (strstr (error->message, "ufrag"));
+	g_clear_error (&error);
+	g_assert_false (ncu_ice_set_remote (f->a->ice, NULL, "0123456789012345678901", NULL, &error));
+	g_assert_nonnull (strstr (error->message, "ufrag"));
+	g_clear_error (&error);
+	g_assert_false (ncu_ice_set_remote (f->a->ice, "abcd", "short", NULL, &error));
+	g_assert_nonnull (strstr (error->message, "pwd"));
+	g_clear_error (&error);
+	g_assert_false (ncu_ice_set_remote (f->a->ice, "ab d", "0123456789012345678901", NULL, &error));
+	g_assert_nonnull (strstr (error->message, "ufrag"));
+	g_clear_error (&error);
+
+	/* Nothing was applied: good input still works, TCP is skipped, and
+	 * other credentials need a restart. */
+	{
+		const char *list[] = { good, "candidate:2 1 TCP 1 127.0.0.1 9 typ host tcptype active", NULL };
+		g_assert_true (ncu_ice_set_remote (f->a->ice, "abcd", "0123456789012345678901",
+		                                   list, &error));
+		g_assert_no_error (error);
+	}
+	g_assert_false (ncu_ice_set_remote (f->a->ice, "efgh", "0123456789012345678901", NULL, &error));
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+}
+
+/* Mutations of a valid line: every one is rejected or accepted cleanly. */
+static void
+test_fuzz_candidates (Fixture *f, gconstpointer data)
+{
+	const char *good = "a=candidate:1 1 UDP 2013266431 127.0.0.1 4000 typ srflx raddr 10.0.0.1 rport 5";
+	GRand *rand = g_rand_new_with_seed (42);
+	guint accepted = 0;
+
+	g_assert_true (ncu_ice_gather (f->a->ice, NULL));
+	for (guint round = 0; round < 3000; round++) {
+		g_autofree char *line = g_strdup (good);
+		gsize len = strlen (line);
+		g_autoptr (GError) error = NULL;
+		char *out;
+
+		for (guint k = g_rand_int_range (rand, 1, 4); k > 0; k--)
+			line[g_rand_int_range (rand, 0, len)] = (char) g_rand_int_range (rand, 1, 256);
+		out = ncu_ice_check_candidate (line, 0, &error);
+		if (out) {
+			const char *list[] = { out, NULL };
+			g_autoptr (GError) set_error = NULL;
+			accepted++;
+			/* libnice must agree with our check. */
+			g_assert_true (ncu_ice_set_remote (f->a->ice, "abcd", "0123456789012345678901",
+			                                   list, &set_error));
+			g_assert_no_error (set_error);
+		}
+		g_free (out);
+	}
+	g_test_message ("%u of 3000 mutated candidates accepted", accepted);
+	g_rand_free (rand);
+}
+
+static void
+test_restart (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *old_ufrag = NULL;
+	NcuIceStats stats;
+
+	test_peers_connect (f->a, f->b);
+	exchange_data (f);
+	old_ufrag = g_strdup (f->a->ufrag);
+
+	test_peer_reset (f->a);
+	test_peer_reset (f->b);
+	g_assert_true (ncu_ice_restart (f->a->ice, &error));
+	g_assert_no_error (error);
+	g_assert_true (ncu_ice_restart (f->b->ice, &error));
+	g_assert_no_error (error);
+	g_assert_null (ncu_ice_get_selected_pair (f->a->ice));
+	g_assert_false (ncu_ice_send (f->a->ice, "x", 1));
+
+	test_peers_connect (f->a, f->b);
+	g_assert_cmpstr (f->a->ufrag, !=, old_ufrag);
+	assert_states (f->a);
+	ncu_ice_get_stats (f->a->ice, &stats);
+	g_assert_cmpuint (stats.restarts, ==, 1);
+	/* Counters run across sessions: 10 + the failed send + 10 more. */
+	send_ten (f->a->ice, "again");
+	ncu_ice_get_stats (f->a->ice, &stats);
+	g_assert_cmpuint (stats.tx_packets, ==, 20);
+	g_assert_cmpuint (stats.tx_dropped, ==, 1);
+}
+
+/* One side restarts alone, the other notices only through new remote
+ * credentials: it must restart too (as the peer state machine will). */
+static void
+test_restart_one_side (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+
+	test_peers_connect (f->a, f->b);
+	test_peer_reset (f->a);
+	g_assert_true (ncu_ice_restart (f->a->ice, &error));
+	g_assert_true (test_wait (test_peer_is_gathered, f->a, TEST_TIMEOUT_MS));
+	g_assert_false (ncu_ice_set_remote (f->b->ice, f->a->ufrag, f->a->pwd,
+	                                    (const char *const *) f->a->candidates, &error));
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+	g_clear_error (&error);
+	test_peer_reset (f->b);
+	g_assert_true (ncu_ice_restart (f->b->ice, &error));
+	test_peers_connect (f->a, f->b);
+	exchange_data (f);
+}
+
+static void
+free_on_connected (NcuIce *ice, NcuIceState state, gpointer data)
+{
+	TestPeer *peer = data;
+
+	if (state == NCU_ICE_STATE_CONNECTED) {
+		ncu_ice_free (peer->ice);
+		peer->ice = NULL;
+	}
+}
+
+/* The owner may free the session from inside a callback. */
+static void
+test_free_in_callback (Fixture *f, gconstpointer data)
+{
+	const NcuIceCallbacks callbacks = { .state_changed = free_on_connected };
+
+	test_peers_connect (f->a, f->b);
+	test_peer_reset (f->a);
+	test_peer_reset (f->b);
+	g_assert_true (ncu_ice_restart (f->a->ice, NULL));
+	g_assert_true (ncu_ice_restart (f->b->ice, NULL));
+	g_assert_true (test_wait (test_peer_is_gathered, f->a, TEST_TIMEOUT_MS));
+	g_assert_true (test_wait (test_peer_is_gathered, f->b, TEST_TIMEOUT_MS));
+	ncu_ice_set_callbacks (f->a->ice, &callbacks, f->a);
+	test_peers_exchange (f->a, f->b);
+	while (f->a->ice)
+		g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_config_errors (void)
+{
+	g_autoptr (GError) error = NULL;
+	NcuIceServer stun = { NCU_ICE_SERVER_STUN, (char *) "127.0.0.1", 3478, FALSE };
+	NcuIceServer *servers[] = { &stun };
+	NcuIceConfig config = { .servers = servers, .n_servers = 1,
+	                        .candidate_types = NCU_CANDIDATE_RELAY };
+
+	g_assert_null (ncu_ice_new (NULL, &config, TRUE, &error));
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+	g_assert_nonnull (strstr (error->message, "ice-candidate-types"));
+	g_clear_error (&error);
+
+	config = (NcuIceConfig) { .port_min = 5000, .port_max = 4000 };
+	g_assert_null (ncu_ice_new (NULL, &config, TRUE, &error));
+	g_assert_nonnull (strstr (error->message, "ice-port-min"));
+	g_clear_error (&error);
+
+	stun.port = 0;
+	config = (NcuIceConfig) { .servers = servers, .n_servers = 1 };
+	g_assert_null (ncu_ice_new (NULL, &config, TRUE, &error));
+	g_assert_nonnull (strstr (error->message, "ice-servers"));
+}
+
+static void
+test_exclude_all (void)
+{
+	g_autoptr (GError) error = NULL;
+	const char *const all[] = { "*", NULL };
+	g_autoptr (GPtrArray) addresses = NULL;
+
+	addresses = ncu_ice_local_addresses (all, NULL, FALSE, &error);
+	g_assert_null (addresses);
+	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE);
+	g_clear_error (&error);
+
+	/* Loopback only: 127.0.0.1 at least, never a non-loopback address. */
+	addresses = ncu_ice_local_addresses (NULL, NULL, TRUE, &error);
+	g_assert_no_error (error);
+	g_assert_cmpuint (addresses->len, >=, 1);
+	for (guint i = 0; i < addresses->len; i++) {
+		g_autofree char *s = nice_address_dup_string (addresses->pdata[i]);
+		g_assert_true (g_str_equal (s, "::1") || g_str_has_prefix (s, "127."));
+	}
+}
+
+/* A port range is honoured by the host candidates. */
+static void
+test_port_range (void)
+{
+	NcuIceConfig config;
+	TestPeer *peer;
+
+	test_loopback_config (&config);
+	config.port_min = 42000;
+	config.port_max = 42010;
+	peer = test_peer_new (TRUE, &config);
+	g_assert_true (ncu_ice_gather (peer->ice, NULL));
+	g_assert_true (test_wait (test_peer_is_gathered, peer, TEST_TIMEOUT_MS));
+	for (guint i = 0; peer->candidates[i]; i++) {
+		g_auto (GStrv) t = g_strsplit (peer->candidates[i], " ", 0);
+		guint64 port = g_ascii_strtoull (t[5], NULL, 10);
+		g_assert_cmpuint (port, >=, 42000);
+		g_assert_cmpuint (port, <=, 42010);
+	}
+	test_peer_free (peer);
+	test_spin (20);
+}
+
+int
+main (int argc, char **argv)
+{
+	g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+	ADD ("/ice/connect", test_connect);
+	ADD ("/ice/send-before-connect", test_send_before_connect);
+	ADD ("/ice/bad-candidates", test_bad_candidates);
+	ADD ("/ice/fuzz-candidates", test_fuzz_candidates);
+	ADD ("/ice/restart", test_restart);
+	ADD ("/ice/restart-one-side", test_restart_one_side);
+	ADD ("/ice/free-in-callback", test_free_in_callback);
+#undef ADD
+	g_test_add_func ("/ice/config-errors", test_config_errors);
+	g_test_add_func ("/ice/exclude-all", test_exclude_all);
+	g_test_add_func ("/ice/port-range", test_port_range);
+	return g_test_run ();
+}
