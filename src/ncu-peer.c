@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sodium.h>
+
+#include "ncu-ice.h"
+#include "ncu-ipconfig.h"
+#include "ncu-peer.h"
+#include "ncu-proxy.h"
+
+/* ICE restarts after a failure back off from 1 s, doubling to 30 s. */
+#define RESTART_DELAY_MIN_MS 1000
+#define RESTART_DELAY_MAX_MS 30000
+/* How long the non-initiating side waits for the remote's handshake
+ * before it sends WireGuard's own (see ncu_proxy_set_initiator). */
+#define HANDSHAKE_GRACE_MS 1000
+
+struct _NcuPeer {
+	NcuPeerEnv env;
+	const NcuPeerConfig *config;     /* borrowed from env.profile */
+	char *name;                      /* label or short key, for logs */
+	gboolean controlling;
+
+	NcuIce *ice;
+	NcuProxy *proxy;
+
+	guint64 local_session;           /* our current ICE session */
+	guint64 built_against;           /* remote session it answers, 0: fresh */
+	guint64 remote_session;          /* remote session applied to ours, 0: none */
+	gboolean gathered;
+	NcuSignalPayload *offer;         /* our current offer, for republishing */
+
+	guint restart_delay_ms;
+	guint restart_source;
+	guint restarts;
+};
+
+static void peer_new_session (NcuPeer *peer, const NcuSignalPayload *against);
+
+static char *
+peer_display_name (const NcuPeerConfig *config)
+{
+	if (config->label)
+		return g_strdup (config->label);
+	return ncu_wg_key_short (config->public_key);
+}
+
+/* ---- WireGuard side ---- */
+
+static gboolean
+peer_configure_wg (NcuPeer *peer, GError **error)
+{
+	g_autoptr (GArray) ips = ncu_ipplan_peer_allowed_ips (peer->env.profile, peer->config);
+	NcuWgPeer wp = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *) &wp.endpoint;
+	gboolean ok;
+
+	memcpy (wp.public_key, peer->config->public_key, NCU_KEY_LEN);
+	wp.has_preshared_key = peer->config->has_preshared_key;
+	memcpy (wp.preshared_key, peer->config->preshared_key, NCU_KEY_LEN);
+	/* The proxy's socket is already bound, so WireGuard's first
+	 * handshake towards it is not lost. */
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+	sin->sin_port = htons (ncu_proxy_get_port (peer->proxy));
+	wp.persistent_keepalive = peer->config->persistent_keepalive;
+	wp.allowed_ips = ips;
+	wp.replace_allowed_ips = TRUE;
+	ok = ncu_wg_set_peer (peer->env.wg, &wp, error);
+	sodium_memzero (wp.preshared_key, sizeof wp.preshared_key);
+	return ok;
+}
+
+/* Makes WireGuard send a keepalive now: turning persistent keepalive on
+ * sends one at once, and with no session yet it starts a handshake. Only
+ * the initiating side does this, so the two handshakes never collide. */
+static void
+peer_kick_handshake (NcuPeer *peer)
+{
+	guint16 keepalive = peer->config->persistent_keepalive;
+	NcuWgPeer wp = { 0 };
+	g_autoptr (GError) error = NULL;
+
+	memcpy (wp.public_key, peer->config->public_key, NCU_KEY_LEN);
+	wp.has_preshared_key = peer->config->has_preshared_key;
+	memcpy (wp.preshared_key, peer->config->preshared_key, NCU_KEY_LEN);
+	wp.endpoint.ss_family = AF_UNSPEC;
+	wp.persistent_keepalive = 0;
+	if (keepalive && !ncu_wg_set_peer (peer->env.wg, &wp, &error))
+		goto out;
+	wp.persistent_keepalive = keepalive ? keepalive : 1;
+	if (!ncu_wg_set_peer (peer->env.wg, &wp, &error))
+		goto out;
+	if (!keepalive) {
+		wp.persistent_keepalive = 0;
+		ncu_wg_set_peer (peer->env.wg, &wp, &error);
+	}
+out:
+	sodium_memzero (wp.preshared_key, sizeof wp.preshared_key);
+	if (error)
+		g_warning ("peer %s: cannot start the handshake: %s", peer->name, error->message);
+}
+
+/* ---- offers ---- */
+
+static void
+peer_publish (NcuPeer *peer)
+{
+	if (peer->offer && peer->env.publish)
+		peer->env.publish (peer->config->public_key, peer->offer, peer->env.user_data);
+}
+
+static void
+on_gathering_done (NcuIce *ice, const char *ufrag, const char *pwd,
+                   const char *const *candidates, gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+	NcuSignalPayload *offer = ncu_signal_payload_new (NCU_SIGNAL_TYPE_OFFER);
+
+	offer->session_id = peer->local_session;
+	offer->remote_session_id = peer->built_against;
+	memcpy (offer->recipient, peer->config->public_key, NCU_KEY_LEN);
+	offer->ufrag = g_strdup (ufrag);
+	offer->pwd = g_strdup (pwd);
+	for (guint i = 0; candidates && candidates[i]; i++) {
+		if (i >= NCU_SIGNAL_MAX_CANDIDATES)
+			break;
+		ncu_signal_payload_add_candidate (offer, candidates[i]);
+	}
+	offer->end_of_candidates = TRUE;
+	g_clear_pointer (&peer->offer, ncu_signal_payload_free);
+	peer->offer = offer;
+	peer->gathered = TRUE;
+	g_debug ("peer %s: session %016" G_GINT64_MODIFIER "x gathered %u candidate(s)",
+	         peer->name, peer->local_session, offer->candidates->len);
+	peer_publish (peer);
+}
+
+static gboolean
+peer_apply_remote (NcuPeer *peer, const NcuSignalPayload *offer)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree const char **cands = g_new0 (const char *, offer->candidates->len + 1);
+
+	for (guint i = 0; i < offer->candidates->len; i++)
+		cands[i] = g_ptr_array_index (offer->candidates, i);
+	if (!ncu_ice_set_remote (peer->ice, offer->ufrag, offer->pwd, cands, &error)) {
+		g_warning ("peer %s: offer refused: %s", peer->name, error->message);
+		return FALSE;
+	}
+	peer->remote_session = offer->session_id;
+	return TRUE;
+}
+
+/* ---- ICE state ---- */
+
+static gboolean
+on_restart_timeout (gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	peer->restart_source = 0;
+	peer->restarts++;
+	g_message ("peer %s: restarting ICE (restart %u)", peer->name, peer->restarts);
+	peer_new_session (peer, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+peer_schedule_restart (NcuPeer *peer)
+{
+	guint delay = peer->restart_delay_ms;
+
+	if (peer->restart_source)
+		return;
+	/* Jitter keeps a mesh that failed together from restarting in step. */
+	delay += g_random_int_range (0, delay / 4 + 1);
+	peer->restart_source = g_timeout_add (delay, on_restart_timeout, peer);
+	peer->restart_delay_ms = MIN (peer->restart_delay_ms * 2, RESTART_DELAY_MAX_MS);
+}
+
+static void
+on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	g_info ("peer %s: ICE %s", peer->name, ncu_ice_state_to_string (state));
+	switch (state) {
+	case NCU_ICE_STATE_CONNECTED:
+		peer->restart_delay_ms = RESTART_DELAY_MIN_MS;
+		ncu_proxy_set_ready (peer->proxy, TRUE);
+		if (peer->controlling)
+			peer_kick_handshake (peer);
+		break;
+	case NCU_ICE_STATE_FAILED:
+		ncu_proxy_set_ready (peer->proxy, FALSE);
+		peer_schedule_restart (peer);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_selected_pair (NcuIce *ice, const NcuIceSelectedPair *pair, gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+	g_autofree char *local = ncu_ice_endpoint_to_string (&pair->local);
+	g_autofree char *remote = ncu_ice_endpoint_to_string (&pair->remote);
+
+	g_message ("peer %s: path %s %s -> %s %s", peer->name,
+	           ncu_ice_candidate_type_to_string (pair->local_type), local,
+	           ncu_ice_candidate_type_to_string (pair->remote_type), remote);
+}
+
+static const NcuIceCallbacks ice_callbacks = {
+	.state_changed = on_state_changed,
+	.gathering_done = on_gathering_done,
+	.selected_pair = on_selected_pair,
+};
+
+/*
+ * Starts a new session of ours: against @against (an offer we answer), or
+ * fresh (NULL). The first session uses the agent as created; later ones
+ * get new credentials, as RFC 8445 requires for a restart.
+ */
+static void
+peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
+{
+	g_autoptr (GError) error = NULL;
+	gboolean first = peer->local_session == 0;
+
+	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	ncu_proxy_set_ready (peer->proxy, FALSE);
+	peer->local_session = ncu_signal_session_id_new ();
+	peer->built_against = against ? against->session_id : 0;
+	peer->remote_session = 0;
+	peer->gathered = FALSE;
+	if (!first && !ncu_ice_restart (peer->ice, &error))
+		goto fail;
+	if (first && !ncu_ice_gather (peer->ice, &error))
+		goto fail;
+	if (against)
+		peer_apply_remote (peer, against);
+	return;
+fail:
+	g_warning ("peer %s: cannot start an ICE session: %s", peer->name, error->message);
+	peer_schedule_restart (peer);
+}
+
+static gboolean
+peer_fresh_unanswered (NcuPeer *peer)
+{
+	return peer->local_session != 0 && peer->built_against == 0 && peer->remote_session == 0;
+}
+
+void
+ncu_peer_handle_payload (NcuPeer *peer, const NcuSignalPayload *payload)
+{
+	if (payload->type == NCU_SIGNAL_TYPE_BYE) {
+		g_message ("peer %s: said bye", peer->name);
+		if (payload->session_id == peer->remote_session) {
+			peer->remote_session = 0;
+			ncu_proxy_set_ready (peer->proxy, FALSE);
+		}
+		return;
+	}
+	if (payload->session_id == peer->remote_session) {
+		/* The same session again (a refresh, or more candidates). */
+		peer_apply_remote (peer, payload);
+		return;
+	}
+	if (payload->remote_session_id != 0 && payload->remote_session_id == peer->local_session) {
+		g_debug ("peer %s: answer to our session", peer->name);
+		peer_apply_remote (peer, payload);
+		return;
+	}
+	if (peer->controlling && peer_fresh_unanswered (peer)) {
+		g_debug ("peer %s: glare, keeping our session and waiting for the answer", peer->name);
+		return;
+	}
+	g_debug ("peer %s: new remote session, answering it", peer->name);
+	peer_new_session (peer, payload);
+}
+
+void
+ncu_peer_republish (NcuPeer *peer)
+{
+	peer_publish (peer);
+}
+
+void
+ncu_peer_start (NcuPeer *peer)
+{
+	if (peer->local_session == 0)
+		peer_new_session (peer, NULL);
+}
+
+/* ---- life cycle ---- */
+
+static NcuIce *
+peer_create_ice (const NcuPeerEnv *env, gboolean controlling, GError **error)
+{
+	const NcuProfile *profile = env->profile;
+	NcuIceConfig cfg = { 0 };
+
+	cfg.servers = (NcuIceServer *const *) profile->ice_servers->pdata;
+	cfg.n_servers = profile->ice_servers->len;
+	cfg.turn_username = profile->ice_username;
+	cfg.turn_password = profile->ice_password;
+	cfg.candidate_types = profile->ice_candidate_types;
+	cfg.exclude_interfaces = (const char *const *) profile->ice_interfaces_exclude;
+	cfg.tunnel_interface = env->tunnel_ifname;
+	cfg.port_min = profile->ice_port_min;
+	cfg.port_max = profile->ice_port_max;
+	return ncu_ice_new (NULL, &cfg, controlling, error);
+}
+
+NcuPeer *
+ncu_peer_new (const NcuPeerEnv *env, const NcuPeerConfig *config, GError **error)
+{
+	g_autoptr (NcuPeer) peer = g_new0 (NcuPeer, 1);
+
+	peer->env = *env;
+	peer->config = config;
+	peer->name = peer_display_name (config);
+	/* The peer with the larger public key controls ICE. */
+	peer->controlling = memcmp (env->own_public, config->public_key, NCU_KEY_LEN) > 0;
+	peer->restart_delay_ms = RESTART_DELAY_MIN_MS;
+
+	peer->ice = peer_create_ice (env, peer->controlling, error);
+	if (!peer->ice)
+		return NULL;
+	ncu_ice_set_callbacks (peer->ice, &ice_callbacks, peer);
+	peer->proxy = ncu_proxy_new (env->wg_port, peer->ice, error);
+	if (!peer->proxy)
+		return NULL;
+	ncu_proxy_set_initiator (peer->proxy, peer->controlling, HANDSHAKE_GRACE_MS);
+	if (!peer_configure_wg (peer, error))
+		return NULL;
+	return g_steal_pointer (&peer);
+}
+
+const guint8 *
+ncu_peer_get_public_key (NcuPeer *peer)
+{
+	return peer->config->public_key;
+}
+
+static void
+status_add_pair (GVariantBuilder *b, NcuPeer *peer)
+{
+	const NcuIceSelectedPair *pair = ncu_ice_get_selected_pair (peer->ice);
+	g_autofree char *local = NULL;
+	g_autofree char *remote = NULL;
+
+	if (!pair || ncu_ice_get_state (peer->ice) != NCU_ICE_STATE_CONNECTED)
+		return;
+	local = ncu_ice_endpoint_to_string (&pair->local);
+	remote = ncu_ice_endpoint_to_string (&pair->remote);
+	g_variant_builder_add (b, "{sv}", "path",
+	                       g_variant_new_string (ncu_ice_candidate_type_to_string (pair->local_type)));
+	g_variant_builder_add (b, "{sv}", "remote-type",
+	                       g_variant_new_string (ncu_ice_candidate_type_to_string (pair->remote_type)));
+	g_variant_builder_add (b, "{sv}", "local-address", g_variant_new_string (local));
+	g_variant_builder_add (b, "{sv}", "remote-address", g_variant_new_string (remote));
+}
+
+GVariant *
+ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info)
+{
+	g_autofree char *key = ncu_key_to_base64 (peer->config->public_key);
+	NcuProxyStats ps;
+	NcuIceStats is;
+	GVariantBuilder b;
+
+	ncu_proxy_get_stats (peer->proxy, &ps);
+	ncu_ice_get_stats (peer->ice, &is);
+	g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+	g_variant_builder_add (&b, "{sv}", "public-key", g_variant_new_string (key));
+	if (peer->config->label)
+		g_variant_builder_add (&b, "{sv}", "label", g_variant_new_string (peer->config->label));
+	g_variant_builder_add (&b, "{sv}", "mode", g_variant_new_string ("ice"));
+	g_variant_builder_add (&b, "{sv}", "controlling", g_variant_new_boolean (peer->controlling));
+	g_variant_builder_add (&b, "{sv}", "ice-state",
+	                       g_variant_new_string (ncu_ice_state_to_string (ncu_ice_get_state (peer->ice))));
+	status_add_pair (&b, peer);
+	g_variant_builder_add (&b, "{sv}", "restarts", g_variant_new_uint32 (peer->restarts));
+	g_variant_builder_add (&b, "{sv}", "proxy", g_variant_new_string ("userspace"));
+	g_variant_builder_add (&b, "{sv}", "proxy-to-peer-bytes", g_variant_new_uint64 (ps.wg_to_ice_bytes));
+	g_variant_builder_add (&b, "{sv}", "proxy-from-peer-bytes", g_variant_new_uint64 (ps.ice_to_wg_bytes));
+	if (is.gathering_us >= 0)
+		g_variant_builder_add (&b, "{sv}", "gathering-ms", g_variant_new_uint32 ((guint32) (is.gathering_us / 1000)));
+	if (wg_info) {
+		g_variant_builder_add (&b, "{sv}", "last-handshake", g_variant_new_int64 (wg_info->last_handshake_sec));
+		g_variant_builder_add (&b, "{sv}", "rx-bytes", g_variant_new_uint64 (wg_info->rx_bytes));
+		g_variant_builder_add (&b, "{sv}", "tx-bytes", g_variant_new_uint64 (wg_info->tx_bytes));
+	}
+	return g_variant_builder_end (&b);
+}
+
+void
+ncu_peer_free (NcuPeer *peer)
+{
+	if (!peer)
+		return;
+	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	/* The proxy is the ICE session's receiver: it goes first. */
+	g_clear_pointer (&peer->proxy, ncu_proxy_free);
+	g_clear_pointer (&peer->ice, ncu_ice_free);
+	g_clear_pointer (&peer->offer, ncu_signal_payload_free);
+	g_free (peer->name);
+	g_free (peer);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One peer reached through ICE: its ICE session, its UDP proxy and the
+ * offer/answer state machine of DESIGN.md section 4.
+ *
+ * Sessions. Each ICE session of ours has a random id. An offer says which
+ * of the remote's sessions it was built against (0: a fresh start or a
+ * self-initiated restart). On an offer from a new remote session:
+ *   - built against our current session: it answers us, apply it;
+ *   - otherwise start a new session of ours built against it, except when
+ *     we are controlling and our own fresh session is still unanswered
+ *     (glare): keep ours and wait for the answer.
+ * Both sides restarting at once thus settle on the controlling side's
+ * session without ping-pong.
+ */
+#ifndef NCU_PEER_H
+#define NCU_PEER_H
+
+#include <glib.h>
+#include "ncu-profile.h"
+#include "ncu-signal-payload.h"
+#include "ncu-wg.h"
+
+typedef struct _NcuPeer NcuPeer;
+
+/* What a peer borrows from its tunnel; all of it outlives the peer. */
+typedef struct {
+	const NcuProfile *profile;
+	NcuWg *wg;
+	guint16 wg_port;                  /* WireGuard's bound listen port */
+	guint8 own_public[NCU_KEY_LEN];
+	const char *tunnel_ifname;        /* never gathered on */
+	/* Sends @payload to the peer (sealed, retained). The peer fills type,
+	 * sessions and ICE fields; the signaling layer the rest. */
+	gboolean (*publish) (const guint8 peer_key[NCU_KEY_LEN],
+	                     const NcuSignalPayload *payload, gpointer user_data);
+	gpointer user_data;
+} NcuPeerEnv;
+
+/* Sets up the ICE session and the proxy, and points the WireGuard peer at
+ * the proxy. Nothing is sent before ncu_peer_start(). */
+NcuPeer *ncu_peer_new (const NcuPeerEnv *env, const NcuPeerConfig *config, GError **error);
+/* Gathers and publishes the first offer. */
+void ncu_peer_start (NcuPeer *peer);
+/* A message from this peer, already authenticated and replay-checked. */
+void ncu_peer_handle_payload (NcuPeer *peer, const NcuSignalPayload *payload);
+/* Signaling (re)connected: publish our current offer again. */
+void ncu_peer_republish (NcuPeer *peer);
+const guint8 *ncu_peer_get_public_key (NcuPeer *peer);
+/* a{sv} for the status API; @wg_info may be NULL. */
+GVariant *ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info);
+void ncu_peer_free (NcuPeer *peer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (NcuPeer, ncu_peer_free)
+
+#endif /* NCU_PEER_H */

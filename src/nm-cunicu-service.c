@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nm-cunicu-service: the program NetworkManager starts for a cunicu
+ * connection (named in nm-cunicu-service.name). One process per active
+ * connection, one GLib main loop.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "ncu-log.h"
+#include "ncu-plugin.h"
+#include "ncu-schema.h"
+
+typedef struct {
+	GMainLoop *loop;
+	NcuPlugin *plugin;
+	gboolean persist;
+} Service;
+
+static gboolean
+on_signal (gpointer user_data)
+{
+	Service *svc = user_data;
+
+	g_message ("terminating on signal");
+	ncu_plugin_stop (svc->plugin);
+	g_main_loop_quit (svc->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+on_quit (NMVpnServicePlugin *plugin, gpointer user_data)
+{
+	Service *svc = user_data;
+
+	g_main_loop_quit (svc->loop);
+}
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+	g_main_loop_quit (user_data);
+	return G_SOURCE_REMOVE;
+}
+
+/* After Disconnect NetworkManager expects us gone within a second;
+ * libnm's own quit timer is far longer. */
+static void
+on_state (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+	Service *svc = user_data;
+	NMVpnServiceState state;
+
+	g_object_get (object, NM_VPN_SERVICE_PLUGIN_STATE, &state, NULL);
+	if (state == NM_VPN_SERVICE_STATE_STOPPED && !svc->persist) {
+		/* Let the Disconnect reply and the state signal go out first. */
+		g_timeout_add (50, quit_loop, svc->loop);
+	}
+}
+
+int
+main (int argc, char *argv[])
+{
+	Service svc = { 0 };
+	g_autofree char *bus_name = NULL;
+	gboolean debug = FALSE;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GOptionContext) context = NULL;
+	GOptionEntry entries[] = {
+		{ "persist", 0, 0, G_OPTION_ARG_NONE, &svc.persist, N_("Do not quit when the VPN connection terminates"), NULL },
+		{ "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log everything, including debug messages"), NULL },
+		{ "bus-name", 0, 0, G_OPTION_ARG_STRING, &bus_name, N_("D-Bus name to use for this instance"), NULL },
+		{ NULL }
+	};
+
+	setlocale (LC_ALL, "");
+	bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+	bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+	textdomain (GETTEXT_PACKAGE);
+
+	context = g_option_context_new (NULL);
+	g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+	g_option_context_set_summary (context,
+		_("nm-cunicu-service connects peer-to-peer WireGuard tunnels through NATs for NetworkManager."));
+	if (!g_option_context_parse (context, &argc, &argv, &error)) {
+		g_printerr ("nm-cunicu-service: %s\n", error->message);
+		return EXIT_FAILURE;
+	}
+	ncu_log_init (debug);
+	/* A peer or the broker going away must not kill us through a write. */
+	signal (SIGPIPE, SIG_IGN);
+
+	svc.plugin = ncu_plugin_new (bus_name ? bus_name : NCU_VPN_SERVICE_TYPE, &error);
+	if (!svc.plugin) {
+		g_warning ("cannot start: %s", error->message);
+		return EXIT_FAILURE;
+	}
+	svc.loop = g_main_loop_new (NULL, FALSE);
+	g_signal_connect (svc.plugin, "quit", G_CALLBACK (on_quit), &svc);
+	g_signal_connect (svc.plugin, "notify::" NM_VPN_SERVICE_PLUGIN_STATE, G_CALLBACK (on_state), &svc);
+	g_unix_signal_add (SIGTERM, on_signal, &svc);
+	g_unix_signal_add (SIGINT, on_signal, &svc);
+
+	g_main_loop_run (svc.loop);
+
+	ncu_plugin_stop (svc.plugin);
+	g_clear_object (&svc.plugin);
+	g_main_loop_unref (svc.loop);
+	return EXIT_SUCCESS;
+}
