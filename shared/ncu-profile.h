@@ -101,6 +101,9 @@ NcuProfile *ncu_profile_new (GHashTable *data, GHashTable *secrets,
 void ncu_profile_free (NcuProfile *profile);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NcuProfile, ncu_profile_free)
 
+/* Frees one element of NcuProfile.ice_servers. */
+void ncu_ice_server_free (NcuIceServer *server);
+
 /* Parses "a.b.c.d/p" or "x::y/p" (a bare address gets a host prefix). */
 gboolean ncu_cidr_parse (const char *text, NcuCidr *out);
 /* Formats into a new string, "a.b.c.d/p" or "x::y/p". */

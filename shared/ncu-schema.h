@@ -77,10 +77,13 @@ typedef struct {
 	const char *name;          /* for per-peer keys: the part after "peer.N." */
 	NcuKeyType type;
 	NcuKeyFlags flags;
-	gint64 min, max;           /* NCU_KEY_TYPE_INT only */
+	gint64 min, max;           /* NCU_KEY_TYPE_INT and SECRET_FLAGS only */
 	const char *default_value; /* as a user would write it; NULL: none */
 	const char *const *choices;/* ENUM and ENUM_SET; NULL-terminated */
 	const char *summary;       /* one line, marked N_() for translation */
+	const char *description;   /* more sentences for the man page and
+	                            * tooltips, N_(); NULL when the summary
+	                            * says it all */
 } NcuKeyInfo;
 
 /* The error domain shared by validation, import and the service. */
@@ -106,8 +109,21 @@ const NcuKeyInfo *ncu_schema_keys (gsize *n_keys);
  * "private-key-flags"). Sets *peer_index (when not NULL) to N for per-peer
  * keys, or -1. Flags keys ("<secret>-flags") resolve to a synthetic entry of
  * type SECRET_FLAGS. Unknown keys: NULL and NCU_ERROR_UNKNOWN_KEY.
+ * A malformed peer index ("peer.01.label", "peer.x.label") or one of
+ * NCU_MAX_PEERS or more: NULL and NCU_ERROR_PEER_INDEX.
+ *
+ * The flags entries are part of the table too (right after their secret),
+ * with type SECRET_FLAGS, so ncu_schema_keys() lists every key a profile
+ * may hold.
  */
 const NcuKeyInfo *ncu_schema_lookup (const char *key, int *peer_index, GError **error);
+
+/*
+ * What a value of @info may look like, as one translated phrase for error
+ * messages and the man page ("an integer 1280-9000", "one of auto, kernel,
+ * userspace"). Free with g_free().
+ */
+char *ncu_schema_describe_allowed (const NcuKeyInfo *info);
 
 /*
  * Checks one value against its entry. The error message names @key (the
@@ -119,9 +135,10 @@ gboolean ncu_schema_check_value (const NcuKeyInfo *info, const char *key,
 
 typedef enum {
 	NCU_VALIDATE_DEFAULT = 0,
-	/* Require every required secret whose flags say it is saved with the
-	 * profile (flags 0) or has been supplied: what the service needs to
-	 * connect. Without it (the editor, import), secrets may be absent. */
+	/* Require every required secret (private-key) in @secrets, whatever
+	 * its -flags say (they only tell where it is kept): what the service
+	 * needs to connect. Without it (the editor, import), secrets may be
+	 * absent; those present are still checked. */
 	NCU_VALIDATE_REQUIRE_SECRETS = 1 << 0,
 } NcuValidateFlags;
 
