@@ -601,8 +601,8 @@ ncu_ice_gather (NcuIce *ice, GError **error)
 }
 
 /* Checks every string first so that a bad one applies nothing. */
-static GSList *
-parse_candidates (NcuIce *ice, const char *const *candidates, GError **error)
+static gboolean
+parse_candidates (NcuIce *ice, const char *const *candidates, GSList **out, GError **error)
 {
 	GSList *list = NULL;
 
@@ -625,11 +625,12 @@ parse_candidates (NcuIce *ice, const char *const *candidates, GError **error)
 		}
 		list = g_slist_prepend (list, candidate);
 	}
-	return g_slist_reverse (list);
+	*out = g_slist_reverse (list);
+	return TRUE;
 
 fail:
 	g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
-	return NULL;
+	return FALSE;
 }
 
 static gboolean
@@ -666,7 +667,7 @@ ncu_ice_set_remote (NcuIce *ice, const char *ufrag, const char *pwd,
 	if (!ncu_ice_check_credential ("ufrag", ufrag, 4, error) ||
 	    !ncu_ice_check_credential ("pwd", pwd, 22, error))
 		return FALSE;
-	if (candidates && candidates[0] && !(list = parse_candidates (ice, candidates, error)))
+	if (!parse_candidates (ice, candidates, &list, error))
 		return FALSE;
 	if (!apply_remote_credentials (ice, ufrag, pwd, error)) {
 		ok = FALSE;

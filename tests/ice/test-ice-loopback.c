@@ -242,6 +242,12 @@ test_bad_candidates (Fixture *f, gconstpointer data)
 		                                   list, &error));
 		g_assert_no_error (error);
 	}
+	{
+		const char *tcp_only[] = { "a=candidate:3 1 TCP 1 127.0.0.1 9 typ host tcptype passive", NULL };
+		g_assert_true (ncu_ice_set_remote (f->a->ice, "abcd", "0123456789012345678901",
+		                                   tcp_only, &error));
+		g_assert_no_error (error);
+	}
 	g_assert_false (ncu_ice_set_remote (f->a->ice, "efgh", "0123456789012345678901", NULL, &error));
 	g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
