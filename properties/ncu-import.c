@@ -651,7 +651,8 @@ ncu_import_parse (const char *text, gsize len, GError **error)
 
 	/* One mutable copy, split in place and wiped afterwards: it holds keys. */
 	buf = g_malloc (len + 1);
-	memcpy (buf, text, len);
+	if (len)
+		memcpy (buf, text, len);
 	buf[len] = '\0';
 	ok = parse_buffer (&p, buf, error);
 	sodium_memzero (buf, len);
