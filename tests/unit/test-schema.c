@@ -497,7 +497,6 @@ test_long_values (void)
 	g_autoptr (GError) error = NULL;
 	g_autofree char *long_text = g_strnfill (4097, 'a');
 	g_autofree char *long_topic = g_strnfill (1025, 'a');
-	g_autofree char *message = NULL;
 
 	base_profile (&data, &secrets);
 	g_hash_table_insert (secrets, g_strdup ("signaling-password"), g_strdup (long_text));
