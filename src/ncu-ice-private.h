@@ -7,6 +7,8 @@
 #define NCU_ICE_PRIVATE_H
 
 #include <glib.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <nice/agent.h>
 #include "ncu-ice.h"
 
@@ -32,6 +34,20 @@ gboolean ncu_ice_check_credential (const char *field, const char *value,
  * (TCP). @index names the candidate in messages.
  */
 char *ncu_ice_check_candidate (const char *candidate, guint index, GError **error);
+
+/* The selected pair's own socket, when libnice gives it out (src/ncu-ice-direct.c). */
+typedef struct {
+	GSocket *socket;              /* NULL: send through libnice */
+	struct sockaddr_storage to;   /* the remote candidate */
+	socklen_t to_len;
+} NcuIceDirect;
+
+void ncu_ice_direct_update (NcuIceDirect *direct, NiceAgent *agent, guint stream_id,
+                            const NiceCandidate *remote);
+void ncu_ice_direct_clear (NcuIceDirect *direct);
+/* Sends in order; returns how many went out and adds their sizes to @bytes. */
+guint ncu_ice_direct_send (NcuIceDirect *direct, const struct iovec *packets, guint n,
+                           guint64 *bytes);
 
 void ncu_ice_endpoint_from_nice (const NiceAddress *addr, NcuIceEndpoint *endpoint);
 NcuIceCandidateType ncu_ice_candidate_type_from_nice (NiceCandidateType type);

@@ -71,6 +71,7 @@ struct _NcuIce {
 	char *remote_ufrag, *remote_pwd;
 	gboolean have_pair;
 	NcuIceSelectedPair pair;
+	NcuIceDirect direct;
 	NcuIceStats stats;
 
 	NcuIceCallbacks callbacks;
@@ -213,6 +214,7 @@ on_state_changed (NiceAgent *agent, guint stream_id, guint component_id,
 	case NICE_COMPONENT_STATE_FAILED:
 		/* Also how libnice reports lost consent (RFC 7675). */
 		ice->have_pair = FALSE;
+		ncu_ice_direct_clear (&ice->direct);
 		set_state (ice, NCU_ICE_STATE_FAILED);
 		break;
 	default:
@@ -282,6 +284,7 @@ on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
 	if (pair->local_base.family == 0)
 		pair->local_base = pair->local;
 	ncu_ice_endpoint_from_nice (&remote->addr, &pair->remote);
+	ncu_ice_direct_update (&ice->direct, agent, stream_id, remote);
 	ice->have_pair = TRUE;
 	g_debug ("ice %p: selected %s -> %s", ice,
 	         ncu_ice_candidate_type_to_string (pair->local_type),
@@ -431,6 +434,7 @@ reset_session (NcuIce *ice)
 	ice->state = NCU_ICE_STATE_NEW;
 	ice->gathering_done = FALSE;
 	ice->have_pair = FALSE;
+	ncu_ice_direct_clear (&ice->direct);
 	g_clear_pointer (&ice->local_ufrag, g_free);
 	g_clear_pointer (&ice->local_pwd, g_free);
 	g_clear_pointer (&ice->local_candidates, g_strfreev);
@@ -689,23 +693,43 @@ ncu_ice_restart (NcuIce *ice, GError **error)
 	return ncu_ice_gather (ice, error);
 }
 
+guint
+ncu_ice_send_batch (NcuIce *ice, const struct iovec *packets, guint n_packets,
+                    guint64 *bytes_sent)
+{
+	guint64 bytes = 0;
+	guint sent = 0;
+
+	if (!ice->have_pair || !ice->agent) {
+		ice->stats.tx_dropped += n_packets;
+		return 0;
+	}
+	if (ice->direct.socket) {
+		sent = ncu_ice_direct_send (&ice->direct, packets, n_packets, &bytes);
+	} else {
+		for (guint i = 0; i < n_packets; i++) {
+			gint r = nice_agent_send (ice->agent, ice->stream_id, COMPONENT_ID,
+			                          packets[i].iov_len, packets[i].iov_base);
+			if (r >= 0 && (gsize) r == packets[i].iov_len) {
+				sent++;
+				bytes += packets[i].iov_len;
+			}
+		}
+	}
+	ice->stats.tx_packets += sent;
+	ice->stats.tx_bytes += bytes;
+	ice->stats.tx_dropped += n_packets - sent;
+	if (bytes_sent)
+		*bytes_sent += bytes;
+	return sent;
+}
+
 gboolean
 ncu_ice_send (NcuIce *ice, const void *buf, gsize len)
 {
-	gint sent;
+	struct iovec packet = { (void *) buf, len };
 
-	if (!ice->have_pair || !ice->agent) {
-		ice->stats.tx_dropped++;
-		return FALSE;
-	}
-	sent = nice_agent_send (ice->agent, ice->stream_id, COMPONENT_ID, len, buf);
-	if (sent < 0 || (gsize) sent != len) {
-		ice->stats.tx_dropped++;
-		return FALSE;
-	}
-	ice->stats.tx_packets++;
-	ice->stats.tx_bytes += len;
-	return TRUE;
+	return ncu_ice_send_batch (ice, &packet, 1, NULL) == 1;
 }
 
 NcuIceState

@@ -15,6 +15,7 @@
 #define NCU_ICE_H
 
 #include <glib.h>
+#include <sys/uio.h>
 #include "ncu-profile.h"
 
 G_BEGIN_DECLS
@@ -136,6 +137,14 @@ gboolean ncu_ice_restart (NcuIce *ice, GError **error);
 
 /* Sends one datagram on the selected pair. FALSE (and counted) if none. */
 gboolean ncu_ice_send (NcuIce *ice, const void *buf, gsize len);
+/*
+ * Sends datagrams in order, in as few system calls as the pair allows
+ * (one sendmmsg per 32 for host/srflx pairs; relayed ones go through
+ * libnice one by one). Returns how many were sent (the rest is counted as
+ * dropped); adds their sizes to *@bytes_sent when not NULL.
+ */
+guint ncu_ice_send_batch (NcuIce *ice, const struct iovec *packets, guint n_packets,
+                          guint64 *bytes_sent);
 
 NcuIceState ncu_ice_get_state (NcuIce *ice);
 gboolean ncu_ice_is_controlling (NcuIce *ice);

@@ -159,21 +159,29 @@ start_grace (NcuProxy *proxy)
 
 /* ---- the two directions ---- */
 
+/* One batch of WireGuard's packets, pointing into the shared buffer. */
 static void
-from_wireguard (NcuProxy *proxy, const guint8 *buf, gsize len)
+from_wireguard (NcuProxy *proxy, const struct iovec *packets, guint n)
 {
-	if (proxy->state == FORWARDING)
-		send_to_ice (proxy, buf, len);
-	else
-		hold (proxy, buf, len);
+	if (proxy->state == FORWARDING) {
+		guint sent = ncu_ice_send_batch (proxy->ice, packets, n, &proxy->stats.wg_to_ice_bytes);
+
+		proxy->stats.wg_to_ice_packets += sent;
+		proxy->stats.dropped_to_ice += n - sent;
+		return;
+	}
+	for (guint i = 0; i < n; i++)
+		hold (proxy, packets[i].iov_base, packets[i].iov_len);
 }
 
 static gboolean
 on_wireguard_readable (gint fd, GIOCondition condition, gpointer data)
 {
 	NcuProxy *proxy = data;
+	struct iovec packets[BATCH_SIZE];
 
 	for (guint round = 0; round < MAX_BATCHES_PER_WAKEUP; round++) {
+		guint n_packets = 0;
 		int n;
 
 		for (guint i = 0; i < BATCH_SIZE; i++) {
@@ -190,11 +198,15 @@ on_wireguard_readable (gint fd, GIOCondition condition, gpointer data)
 			continue;
 		}
 		for (int i = 0; i < n; i++) {
-			if (batch.msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+			if (batch.msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				proxy->stats.dropped_truncated++;
-			else
-				from_wireguard (proxy, batch.iov[i].iov_base, batch.msgs[i].msg_len);
+				continue;
+			}
+			packets[n_packets].iov_base = batch.iov[i].iov_base;
+			packets[n_packets].iov_len = batch.msgs[i].msg_len;
+			n_packets++;
 		}
+		from_wireguard (proxy, packets, n_packets);
 		if (n < BATCH_SIZE)
 			break;
 	}

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -287,6 +288,64 @@ test_grace_flush (Fixture *f, gconstpointer data)
 	assert_got (&f->wg_a, 0, "init-b", 0, 2);
 }
 
+static gboolean
+drained_enough (gpointer data)
+{
+	WantCount *want = data;
+	char buf[2048];
+
+	while (recv (want->wg->fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+		want->count--;
+	return want->count == 0 || (gint) want->count < 0;
+}
+
+static double
+cpu_seconds (void)
+{
+	struct timespec ts;
+
+	clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* -m perf: WireGuard-sized datagrams from wg A to wg B through both
+ * proxies and both agents, in bursts that fit the socket buffers. The CPU
+ * time covers the whole path in this process (fake WireGuards included). */
+static void
+test_throughput (Fixture *f, gconstpointer data)
+{
+	const guint burst = 64, rounds = 2000, size = 1420;
+	g_autofree char *payload = g_malloc0 (size);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK),
+	                          .sin_port = htons (ncu_proxy_get_port (f->proxy_a)) };
+	gint64 start;
+	double cpu;
+	NcuProxyStats sb;
+
+	test_peers_connect (f->a, f->b);
+	ncu_proxy_set_ready (f->proxy_a, TRUE);
+	ncu_proxy_set_ready (f->proxy_b, TRUE);
+	start = g_get_monotonic_time ();
+	cpu = cpu_seconds ();
+	for (guint r = 0; r < rounds; r++) {
+		WantCount want = { &f->wg_b, burst };
+
+		for (guint i = 0; i < burst; i++)
+			g_assert_cmpint (sendto (f->wg_a.fd, payload, size, 0, (struct sockaddr *) &to,
+			                         sizeof to), ==, size);
+		g_assert_true (test_wait (drained_enough, &want, TEST_TIMEOUT_MS));
+	}
+	cpu = cpu_seconds () - cpu;
+	ncu_proxy_get_stats (f->proxy_b, &sb);
+	g_test_minimized_result ((g_get_monotonic_time () - start) / 1e6,
+	                         "%u packets of %u bytes in %.2f s wall, %.2f s CPU: "
+	                         "%.2f us CPU per packet (whole path), %.0f Mbit/s",
+	                         burst * rounds, size, (g_get_monotonic_time () - start) / 1e6, cpu,
+	                         cpu * 1e6 / (burst * rounds),
+	                         burst * rounds * size * 8 / 1e6 / ((g_get_monotonic_time () - start) / 1e6));
+	g_assert_cmpuint (sb.ice_to_wg_packets, ==, burst * rounds);
+}
+
 static void
 test_bad_port (void)
 {
@@ -310,6 +369,8 @@ main (int argc, char **argv)
 	ADD ("/proxy/hold-overflow", test_hold_overflow);
 	ADD ("/proxy/one-initiator", test_one_initiator);
 	ADD ("/proxy/grace-flush", test_grace_flush);
+	if (g_test_perf ())
+		ADD ("/proxy/throughput", test_throughput);
 #undef ADD
 	g_test_add_func ("/proxy/bad-port", test_bad_port);
 	return g_test_run ();
