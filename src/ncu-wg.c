@@ -190,16 +190,19 @@ ncu_wg_peer_validate (const NcuWgPeer *peer, GError **error)
 	return TRUE;
 }
 
-/* Linux's own rule (dev_valid_name): it also keeps the socket path sane. */
+/*
+ * Linux's own rule (dev_valid_name), and no '%' (the kernel would expand
+ * "wg%d" into a name we do not know); it also keeps the socket path sane.
+ */
 static gboolean
 ifname_validate (const char *ifname, GError **error)
 {
 	size_t len = ifname ? strlen (ifname) : 0;
 
 	if (len == 0 || len >= IFNAMSIZ || strcmp (ifname, ".") == 0 ||
-	    strcmp (ifname, "..") == 0 || strpbrk (ifname, "/: \t\n\r\v\f")) {
+	    strcmp (ifname, "..") == 0 || strpbrk (ifname, "/:% \t\n\r\v\f")) {
 		g_set_error (error, NCU_WG_ERROR, NCU_WG_ERROR_INVALID_ARGUMENT,
-		             "interface name \"%s\" is not valid (1-%d characters, no '/', ':' or spaces)",
+		             "interface name \"%s\" is not valid (1-%d characters, no '/', ':', '%%' or spaces)",
 		             ifname ? ifname : "", IFNAMSIZ - 1);
 		return FALSE;
 	}

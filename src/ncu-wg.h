@@ -83,8 +83,11 @@ const NcuWgPeerInfo *ncu_wg_device_info_find_peer (const NcuWgDeviceInfo *info,
 typedef struct _NcuWg NcuWg;
 
 /*
- * Called once when the device dies on its own (wireguard-go exited or was
- * killed); @error says how.  The NcuWg stays valid and must still be freed.
+ * Called once from the main loop when the device dies on its own
+ * (wireguard-go exited or was killed); @error says how.  The NcuWg stays
+ * valid (calls then fail with NCU_WG_ERROR_EXITED) and must still be freed;
+ * freeing it from inside the callback is fine.  The kernel backend has no
+ * process to lose and never calls it.
  */
 typedef void (*NcuWgExitFunc) (NcuWg *wg, const GError *error, gpointer user_data);
 

@@ -315,4 +315,18 @@ in_ns B test -e /run/wireguard/wgB.sock && fail "socket left after free"
 ip -n "$NSB" link show wgB >/dev/null 2>&1 && fail "interface left after free"
 [ -z "$(pgrep -P "${PID[B]}")" ] || fail "process left after free"
 note "close/free leave no interface, socket or process"
+
+# ---- the service is killed: wireguard-go follows (parent-death signal) ----
+start_driver D "$NSB"
+ok D new userspace wgD
+WGPIDD=$(pgrep -P "${PID[D]}")
+[ -n "$WGPIDD" ] || fail "wireguard-go of D not found"
+kill -KILL "${PID[D]}"
+wait "${JOB[D]}" 2>/dev/null
+eval "exec ${WFD[D]}>&- ${RFD[D]}<&-"
+unset 'WFD[D]' 'RFD[D]' 'PID[D]' 'JOB[D]'
+for ((t = 0; t < 100; t++)); do kill -0 "$WGPIDD" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$WGPIDD" 2>/dev/null && fail "wireguard-go outlived its killed parent"
+ip -n "$NSB" link show wgD >/dev/null 2>&1 && fail "wgD left after its parent was killed"
+note "wireguard-go exits when its parent is killed"
 echo "PASS"
