@@ -389,7 +389,7 @@ on_mqtt_state (gboolean connected, const char *reason, gpointer user_data)
 	if (connected)
 		send_all_offers (self);
 	else
-		g_message ("signaling: %s; reconnecting", reason);
+		g_message ("signaling: %s (reconnecting)", reason);
 	if (self->cb.state)
 		self->cb.state (connected, self->user_data);
 }
