@@ -12,6 +12,41 @@
 #include <nice/agent.h>
 #include "ncu-ice.h"
 
+#define NCU_ICE_COMPONENT_ID 1
+
+/* ---- settings and agent (src/ncu-ice-agent.c) ---- */
+
+typedef struct {
+	NcuIceServerKind kind;
+	char *host;
+	guint16 port;
+	gboolean tcp;
+} NcuIceSettingsServer;
+
+/* The config, copied and checked. */
+typedef struct {
+	GArray *servers;               /* of NcuIceSettingsServer */
+	char *turn_username;
+	char *turn_password;           /* secret, wiped on free */
+	NcuCandidateTypes types;       /* never 0 */
+	char **exclude;
+	char *tunnel_interface;
+	guint16 port_min, port_max;
+	gboolean loopback_only;
+	gboolean stun_with_turn;
+	gint gather_deadline_ms;       /* < 0: none */
+} NcuIceSettings;
+
+NcuIceSettings *ncu_ice_settings_new (const NcuIceConfig *config, GError **error);
+void ncu_ice_settings_free (NcuIceSettings *settings);
+/* Whether candidates of @type are advertised. */
+gboolean ncu_ice_settings_wants (const NcuIceSettings *settings, NiceCandidateType type);
+/* A configured agent with one stream (one component), not gathering yet. */
+NiceAgent *ncu_ice_agent_new (const NcuIceSettings *settings, GMainContext *context,
+                              gboolean controlling, guint *stream_id);
+
+/* ---- src/ncu-ice-util.c ---- */
+
 /*
  * The underlay addresses to gather on, as a GPtrArray of NiceAddress*
  * (port 0). Loopback, point-to-point links, tunnels (by link type and by

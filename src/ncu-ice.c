@@ -15,14 +15,12 @@
 
 #include <string.h>
 #include <sys/socket.h>
-#include <sodium.h>
 #include <gio/gio.h>
 
 #include "ncu-ice.h"
 #include "ncu-ice-private.h"
 
-#define COMPONENT_ID 1
-#define STUN_PACING_MS 5
+#define COMPONENT_ID NCU_ICE_COMPONENT_ID
 
 typedef enum {
 	EVENT_STATE,
@@ -38,34 +36,20 @@ typedef struct {
 	NcuIceSelectedPair pair;
 } Event;
 
-typedef struct {
-	NcuIceServerKind kind;
-	char *host;
-	guint16 port;
-	gboolean tcp;
-} Server;
-
 struct _NcuIce {
 	GMainContext *context;
 	gboolean controlling;
 
-	/* Config, copied. */
-	GArray *servers;               /* of Server */
-	char *turn_username;
-	char *turn_password;           /* secret, wiped */
-	NcuCandidateTypes types;
-	char **exclude;
-	char *tunnel_interface;
-	guint16 port_min, port_max;
-	gboolean loopback_only;
-	gboolean stun_with_turn;
+	NcuIceSettings *settings;
 
 	/* The current session. */
 	NiceAgent *agent;
 	guint stream_id;
 	NcuIceState state;
 	gint64 gather_start_us;
-	gboolean gathering_done;
+	GSource *deadline_source;
+	gboolean gathering_done;       /* gathering_done delivered (maybe early) */
+	gboolean gathering_complete;   /* libnice finished */
 	char *local_ufrag, *local_pwd;
 	GStrv local_candidates;
 	char *remote_ufrag, *remote_pwd;
@@ -90,12 +74,6 @@ event_free (Event *event)
 {
 	g_free (event->candidate);
 	g_free (event);
-}
-
-static void
-server_clear (Server *server)
-{
-	g_free (server->host);
 }
 
 /* ---- event queue ---- */
@@ -178,22 +156,6 @@ set_state (NcuIce *ice, NcuIceState state)
 
 /* ---- libnice signal handlers ---- */
 
-static gboolean
-type_wanted (NcuIce *ice, NiceCandidateType type)
-{
-	switch (type) {
-	case NICE_CANDIDATE_TYPE_HOST:
-		return (ice->types & NCU_CANDIDATE_HOST) != 0;
-	case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE:
-		return (ice->types & NCU_CANDIDATE_SRFLX) != 0;
-	case NICE_CANDIDATE_TYPE_RELAYED:
-		return (ice->types & NCU_CANDIDATE_RELAY) != 0;
-	case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE:
-	default:
-		return FALSE;
-	}
-}
-
 static void
 on_state_changed (NiceAgent *agent, guint stream_id, guint component_id,
                   guint nice_state, gpointer data)
@@ -229,7 +191,7 @@ on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer data)
 {
 	NcuIce *ice = data;
 
-	if (!ice->callbacks.new_candidate || !type_wanted (ice, candidate->type))
+	if (!ice->callbacks.new_candidate || !ncu_ice_settings_wants (ice->settings, candidate->type))
 		return;
 	push_event (ice, EVENT_CANDIDATE)->candidate =
 		nice_agent_generate_local_candidate_sdp (agent, candidate);
@@ -244,7 +206,7 @@ local_candidate_strings (NcuIce *ice)
 	for (GSList *l = list; l; l = l->next) {
 		NiceCandidate *candidate = l->data;
 
-		if (type_wanted (ice, candidate->type)) {
+		if (ncu_ice_settings_wants (ice->settings, candidate->type)) {
 			g_autofree char *sdp = nice_agent_generate_local_candidate_sdp (ice->agent, candidate);
 			g_strv_builder_add (builder, sdp);
 		}
@@ -253,21 +215,73 @@ local_candidate_strings (NcuIce *ice)
 	return g_strv_builder_end (builder);
 }
 
+/* Snapshot of what an offer needs; queues gathering_done. */
+static void
+deliver_gathered (NcuIce *ice)
+{
+	GStrv candidates = local_candidate_strings (ice);
+
+	/* After an early delivery, only a longer list is news. */
+	if (ice->gathering_done && ice->local_candidates &&
+	    g_strv_equal ((const char *const *) candidates, (const char *const *) ice->local_candidates)) {
+		g_strfreev (candidates);
+		return;
+	}
+	g_clear_pointer (&ice->local_ufrag, g_free);
+	g_clear_pointer (&ice->local_pwd, g_free);
+	nice_agent_get_local_credentials (ice->agent, ice->stream_id, &ice->local_ufrag, &ice->local_pwd);
+	g_strfreev (ice->local_candidates);
+	ice->local_candidates = candidates;
+	ice->gathering_done = TRUE;
+	push_event (ice, EVENT_GATHERING_DONE);
+}
+
+static void
+cancel_deadline (NcuIce *ice)
+{
+	if (!ice->deadline_source)
+		return;
+	g_source_destroy (ice->deadline_source);
+	g_clear_pointer (&ice->deadline_source, g_source_unref);
+}
+
+static gboolean
+on_gather_deadline (gpointer data)
+{
+	NcuIce *ice = data;
+
+	g_clear_pointer (&ice->deadline_source, g_source_unref);
+	if (ice->gathering_complete)
+		return G_SOURCE_REMOVE;
+	g_debug ("ice %p: gathering still running after %d ms: offering what we have", ice,
+	         ice->settings->gather_deadline_ms);
+	ice->stats.gather_deadline_hits++;
+	deliver_gathered (ice);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+start_deadline (NcuIce *ice)
+{
+	if (ice->settings->gather_deadline_ms < 0)
+		return;
+	ice->deadline_source = g_timeout_source_new (ice->settings->gather_deadline_ms);
+	g_source_set_callback (ice->deadline_source, on_gather_deadline, ice, NULL);
+	g_source_set_static_name (ice->deadline_source, "ncu-ice gathering deadline");
+	g_source_attach (ice->deadline_source, ice->context);
+}
+
 static void
 on_gathering_done (NiceAgent *agent, guint stream_id, gpointer data)
 {
 	NcuIce *ice = data;
 
 	ice->stats.gathering_us = g_get_monotonic_time () - ice->gather_start_us;
-	ice->gathering_done = TRUE;
-	g_clear_pointer (&ice->local_ufrag, g_free);
-	g_clear_pointer (&ice->local_pwd, g_free);
-	nice_agent_get_local_credentials (agent, stream_id, &ice->local_ufrag, &ice->local_pwd);
-	g_strfreev (ice->local_candidates);
-	ice->local_candidates = local_candidate_strings (ice);
+	ice->gathering_complete = TRUE;
+	cancel_deadline (ice);
+	deliver_gathered (ice);
 	g_debug ("ice %p: gathered %u candidates in %" G_GINT64_FORMAT " us", ice,
 	         g_strv_length (ice->local_candidates), ice->stats.gathering_us);
-	push_event (ice, EVENT_GATHERING_DONE);
 }
 
 static void
@@ -306,71 +320,6 @@ on_recv (NiceAgent *agent, guint stream_id, guint component_id, guint len,
 
 /* ---- agent setup ---- */
 
-static gboolean
-have_server (NcuIce *ice, gboolean turn)
-{
-	for (guint i = 0; i < ice->servers->len; i++) {
-		const Server *s = &g_array_index (ice->servers, Server, i);
-
-		if ((s->kind != NCU_ICE_SERVER_STUN) == turn)
-			return TRUE;
-	}
-	return FALSE;
-}
-
-/* TURN only when relay candidates are wanted: a relay candidate we do not
- * advertise could still end up in a pair. Its allocation also yields the
- * server-reflexive candidate. */
-static gboolean
-use_turn (NcuIce *ice)
-{
-	return (ice->types & NCU_CANDIDATE_RELAY) && have_server (ice, TRUE);
-}
-
-/* libnice 0.1.21 with both a STUN and a TURN server spends ~2 s in
- * gathering (it drops the STUN replies arriving on the TURN socket):
- * with TURN in use, STUN is left out. */
-static gboolean
-use_stun (NcuIce *ice)
-{
-	if (!(ice->types & NCU_CANDIDATE_SRFLX) || !have_server (ice, FALSE))
-		return FALSE;
-	return !use_turn (ice) || ice->stun_with_turn;
-}
-
-static NiceRelayType
-relay_type (const Server *s)
-{
-	if (s->kind == NCU_ICE_SERVER_TURNS)
-		return NICE_RELAY_TYPE_TURN_TLS;
-	return s->tcp ? NICE_RELAY_TYPE_TURN_TCP : NICE_RELAY_TYPE_TURN_UDP;
-}
-
-static void
-configure_servers (NcuIce *ice)
-{
-	gboolean stun_set = FALSE;
-
-	for (guint i = 0; i < ice->servers->len; i++) {
-		const Server *s = &g_array_index (ice->servers, Server, i);
-
-		if (s->kind == NCU_ICE_SERVER_STUN) {
-			/* libnice takes one STUN server. */
-			if (use_stun (ice) && !stun_set) {
-				g_object_set (ice->agent, "stun-server", s->host,
-				              "stun-server-port", (guint) s->port, NULL);
-				stun_set = TRUE;
-			}
-		} else if (use_turn (ice)) {
-			nice_agent_set_relay_info (ice->agent, ice->stream_id, COMPONENT_ID,
-			                           s->host, s->port,
-			                           ice->turn_username ? ice->turn_username : "",
-			                           ice->turn_password ? ice->turn_password : "",
-			                           relay_type (s));
-		}
-	}
-}
-
 static void
 connect_signals (NcuIce *ice)
 {
@@ -383,30 +332,8 @@ connect_signals (NcuIce *ice)
 static void
 create_agent (NcuIce *ice)
 {
-	gboolean relay_only = ice->types == NCU_CANDIDATE_RELAY;
-
-	ice->agent = nice_agent_new_full (ice->context, NICE_COMPATIBILITY_RFC5245,
-	                                  NICE_AGENT_OPTION_REGULAR_NOMINATION |
-	                                  NICE_AGENT_OPTION_CONSENT_FRESHNESS);
-	g_object_set (ice->agent,
-	              "controlling-mode", ice->controlling,
-	              "upnp", FALSE,
-	              "ice-udp", TRUE,
-	              "ice-tcp", FALSE,
-	              "keepalive-conncheck", TRUE,
-	              /* Ta: RFC 8445's floor. Regular nomination costs about
-	               * three Ta after the first valid check (measured: 62 ms
-	               * at libnice's 20 ms default, 17 ms at 5 ms). */
-	              "stun-pacing-timer", STUN_PACING_MS,
-	              /* Relay-only: libnice then neither advertises nor checks
-	               * from anything but relay candidates. */
-	              "force-relay", relay_only,
-	              NULL);
-	ice->stream_id = nice_agent_add_stream (ice->agent, 1);
-	if (ice->port_min || ice->port_max)
-		nice_agent_set_port_range (ice->agent, ice->stream_id, COMPONENT_ID,
-		                           ice->port_min, ice->port_max);
-	configure_servers (ice);
+	ice->agent = ncu_ice_agent_new (ice->settings, ice->context, ice->controlling,
+	                                &ice->stream_id);
 	connect_signals (ice);
 	nice_agent_attach_recv (ice->agent, ice->stream_id, COMPONENT_ID, ice->context,
 	                        on_recv, ice);
@@ -430,9 +357,11 @@ static void
 reset_session (NcuIce *ice)
 {
 	destroy_agent (ice);
+	cancel_deadline (ice);
 	g_queue_clear_full (&ice->events, (GDestroyNotify) event_free);
 	ice->state = NCU_ICE_STATE_NEW;
 	ice->gathering_done = FALSE;
+	ice->gathering_complete = FALSE;
 	ice->have_pair = FALSE;
 	ncu_ice_direct_clear (&ice->direct);
 	g_clear_pointer (&ice->local_ufrag, g_free);
@@ -444,85 +373,23 @@ reset_session (NcuIce *ice)
 
 /* ---- public API ---- */
 
-static gboolean
-check_config (const NcuIceConfig *config, NcuCandidateTypes types, GError **error)
-{
-	gboolean have_turn = FALSE;
-
-	for (guint i = 0; i < config->n_servers; i++) {
-		const NcuIceServer *s = config->servers[i];
-
-		if (!s || !s->host || !*s->host || s->port == 0) {
-			g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-			             "ice-servers: server %u has no host or port", i);
-			return FALSE;
-		}
-		have_turn |= s->kind != NCU_ICE_SERVER_STUN;
-	}
-	if (types == NCU_CANDIDATE_RELAY && !have_turn) {
-		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-		             "ice-candidate-types: relay only needs a TURN server in ice-servers");
-		return FALSE;
-	}
-	if (config->port_min > config->port_max) {
-		g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-		             "ice-port-min: %u is above ice-port-max %u",
-		             config->port_min, config->port_max);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static void
-copy_servers (NcuIce *ice, const NcuIceConfig *config)
-{
-	ice->servers = g_array_new (FALSE, TRUE, sizeof (Server));
-	g_array_set_clear_func (ice->servers, (GDestroyNotify) server_clear);
-	for (guint i = 0; i < config->n_servers; i++) {
-		const NcuIceServer *s = config->servers[i];
-		Server copy = { s->kind, g_strdup (s->host), s->port, s->tcp };
-
-		g_array_append_val (ice->servers, copy);
-	}
-}
-
 NcuIce *
 ncu_ice_new (GMainContext *context, const NcuIceConfig *config, gboolean controlling,
              GError **error)
 {
-	NcuCandidateTypes types = config->candidate_types;
+	NcuIceSettings *settings = ncu_ice_settings_new (config, error);
 	NcuIce *ice;
 
-	if (types == 0)
-		types = NCU_CANDIDATE_HOST | NCU_CANDIDATE_SRFLX | NCU_CANDIDATE_RELAY;
-	if (!check_config (config, types, error))
+	if (!settings)
 		return NULL;
-
 	ice = g_new0 (NcuIce, 1);
 	ice->context = context ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
 	ice->controlling = controlling;
-	copy_servers (ice, config);
-	ice->turn_username = g_strdup (config->turn_username);
-	ice->turn_password = g_strdup (config->turn_password);
-	ice->types = types;
-	ice->exclude = g_strdupv ((char **) config->exclude_interfaces);
-	ice->tunnel_interface = g_strdup (config->tunnel_interface);
-	ice->port_min = config->port_min;
-	ice->port_max = config->port_max;
-	ice->loopback_only = config->loopback_only;
-	ice->stun_with_turn = config->stun_with_turn;
+	ice->settings = settings;
 	ice->stats.gathering_us = -1;
 	g_queue_init (&ice->events);
 	create_agent (ice);
 	return ice;
-}
-
-static void
-wipe_string (char *s)
-{
-	if (s)
-		sodium_memzero (s, strlen (s));
-	g_free (s);
 }
 
 static void
@@ -533,11 +400,7 @@ really_free (NcuIce *ice)
 		g_source_destroy (ice->dispatch_source);
 		g_source_unref (ice->dispatch_source);
 	}
-	g_array_unref (ice->servers);
-	g_free (ice->turn_username);
-	wipe_string (ice->turn_password);
-	g_strfreev (ice->exclude);
-	g_free (ice->tunnel_interface);
+	ncu_ice_settings_free (ice->settings);
 	g_main_context_unref (ice->context);
 	g_free (ice);
 }
@@ -583,8 +446,9 @@ ncu_ice_gather (NcuIce *ice, GError **error)
 		g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "ICE gathering already started");
 		return FALSE;
 	}
-	addresses = ncu_ice_local_addresses ((const char *const *) ice->exclude,
-	                                     ice->tunnel_interface, ice->loopback_only, error);
+	addresses = ncu_ice_local_addresses ((const char *const *) ice->settings->exclude,
+	                                     ice->settings->tunnel_interface,
+	                                     ice->settings->loopback_only, error);
 	if (!addresses)
 		return FALSE;
 	for (guint i = 0; i < addresses->len; i++)
@@ -594,13 +458,15 @@ ncu_ice_gather (NcuIce *ice, GError **error)
 	if (!nice_agent_gather_candidates (ice->agent, ice->stream_id)) {
 		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
 		             "ICE gathering failed: no local socket could be opened "
-		             "(port range %u-%u)", ice->port_min, ice->port_max);
+		             "(port range %u-%u)", ice->settings->port_min, ice->settings->port_max);
 		/* Leave a clean agent behind, so that gathering can be retried. */
 		reset_session (ice);
 		create_agent (ice);
 		return FALSE;
 	}
 	set_state (ice, NCU_ICE_STATE_GATHERING);
+	if (!ice->gathering_complete)
+		start_deadline (ice);
 	return TRUE;
 }
 

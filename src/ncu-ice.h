@@ -55,7 +55,8 @@ typedef struct {
 	guint64 tx_packets, tx_bytes;
 	guint64 rx_packets, rx_bytes;
 	guint64 tx_dropped;         /* ncu_ice_send() without a pair, or failed */
-	gint64 gathering_us;        /* duration of the last gathering, -1 if none */
+	gint64 gathering_us;        /* duration of the last complete gathering, -1 if none */
+	guint gather_deadline_hits; /* offers sent before gathering completed */
 	guint restarts;
 } NcuIceStats;
 
@@ -70,6 +71,11 @@ typedef struct {
 	const char *const *exclude_interfaces; /* NULL-terminated globs, or NULL */
 	const char *tunnel_interface; /* always excluded, may be NULL */
 	guint16 port_min, port_max; /* 0, 0: any */
+	/* Deliver gathering_done after this long even when libnice still
+	 * waits for a server (an address with no route to it makes libnice
+	 * retransmit for ~2 s); the complete list follows in a second
+	 * gathering_done if it grew. 0: 500 ms; negative: wait for libnice. */
+	gint gather_deadline_ms;
 
 	/* Tests only: gather on the loopback interface alone. */
 	gboolean loopback_only;
@@ -82,9 +88,11 @@ typedef struct {
 	void (*state_changed) (NcuIce *ice, NcuIceState state, gpointer user_data);
 	/* Each local candidate as soon as it is found (optional; for trickle). */
 	void (*new_candidate) (NcuIce *ice, const char *candidate, gpointer user_data);
-	/* Gathering is complete: everything an offer needs. @candidates is
-	 * NULL-terminated, SDP "a=candidate:..." strings, filtered by the
-	 * candidate types of the config. */
+	/* Gathering is complete, or its deadline passed: everything an offer
+	 * needs. @candidates is NULL-terminated, SDP "a=candidate:..." strings,
+	 * filtered by the candidate types of the config. Runs a second time
+	 * (same credentials, more candidates) when the deadline cut gathering
+	 * short and more candidates came later. */
 	void (*gathering_done) (NcuIce *ice, const char *ufrag, const char *pwd,
 	                        const char *const *candidates, gpointer user_data);
 	/* A pair was selected, or the selection changed. */

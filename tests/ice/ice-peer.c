@@ -67,8 +67,11 @@ on_gathered (NcuIce *ice, const char *ufrag, const char *pwd,
 
 	ncu_ice_get_stats (ice, &stats);
 	count_types (candidates, counts);
-	g_printerr ("RESULT %s gather_ms=%.1f host=%u srflx=%u relay=%u\n", peer->name,
-	            stats.gathering_us / 1000.0, counts[0], counts[1], counts[3]);
+	/* offer_ms: when the offer could go out; gather_ms: when libnice
+	 * finished (-0.0 while it has not). */
+	g_printerr ("RESULT %s offer_ms=%.1f gather_ms=%.1f host=%u srflx=%u relay=%u\n", peer->name,
+	            (g_get_monotonic_time () - peer->start_us) / 1000.0,
+	            MAX (stats.gathering_us, 0) / 1000.0, counts[0], counts[1], counts[3]);
 	for (guint i = 0; candidates[i]; i++)
 		g_printerr ("ice-peer %s: local %s\n", peer->name, candidates[i]);
 	if (peer->gather_only) {
@@ -257,8 +260,9 @@ int
 main (int argc, char **argv)
 {
 	gboolean controlling = FALSE, stun_with_turn = FALSE;
-	char *stun = NULL, *turn = NULL, *types = NULL, *name = NULL;
-	int timeout_s = 20, count = 5;
+	char *stun = NULL, *turn = NULL, *types = NULL, *name = NULL, *tunnel = NULL;
+	char **exclude = NULL;
+	int timeout_s = 20, count = 5, deadline = 0;
 	guint timeout_id;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) servers = g_ptr_array_new_with_free_func ((GDestroyNotify) server_free);
@@ -270,6 +274,9 @@ main (int argc, char **argv)
 		{ "turn", 0, 0, G_OPTION_ARG_STRING, &turn, "TURN server (user u, password p)", "HOST:PORT" },
 		{ "stun-with-turn", 0, 0, G_OPTION_ARG_NONE, &stun_with_turn, "Keep STUN next to TURN", NULL },
 		{ "types", 0, 0, G_OPTION_ARG_STRING, &types, "Candidate types", "host,srflx,relay" },
+		{ "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &exclude, "Interfaces to leave out", "GLOB" },
+		{ "tunnel", 0, 0, G_OPTION_ARG_STRING, &tunnel, "Our tunnel interface", "IFNAME" },
+		{ "deadline", 0, 0, G_OPTION_ARG_INT, &deadline, "Gathering deadline (ms, -1: none)", "MS" },
 		{ "gather-only", 0, 0, G_OPTION_ARG_NONE, &peer.gather_only, "Gather, report, exit", NULL },
 		{ "count", 0, 0, G_OPTION_ARG_INT, &count, "Datagrams to exchange", "N" },
 		{ "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s, "Seconds before failing", "S" },
@@ -297,6 +304,9 @@ main (int argc, char **argv)
 	config.turn_password = "p";  /* the test server's fixture */
 	config.candidate_types = parse_types (types);
 	config.stun_with_turn = stun_with_turn;
+	config.exclude_interfaces = (const char *const *) exclude;
+	config.tunnel_interface = tunnel;
+	config.gather_deadline_ms = deadline;
 
 	peer.loop = g_main_loop_new (NULL, FALSE);
 	peer.stdin_buf = g_string_new (NULL);
@@ -308,6 +318,7 @@ main (int argc, char **argv)
 	}
 	ncu_ice_set_callbacks (peer.ice, &callbacks, &peer);
 	ncu_ice_set_recv_func (peer.ice, on_recv, &peer);
+	peer.start_us = g_get_monotonic_time ();
 	if (!ncu_ice_gather (peer.ice, &error)) {
 		g_printerr ("ice-peer %s: %s\n", peer.name, error->message);
 		return 1;
@@ -335,5 +346,7 @@ main (int argc, char **argv)
 	g_free (turn);
 	g_free (types);
 	g_free (name);
+	g_free (tunnel);
+	g_strfreev (exclude);
 	return peer.exit_code;
 }

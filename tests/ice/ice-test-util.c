@@ -54,6 +54,7 @@ on_gathered (NcuIce *ice, const char *ufrag, const char *pwd,
 	peer->pwd = g_strdup (pwd);
 	peer->candidates = g_strdupv ((char **) candidates);
 	peer->gathered = TRUE;
+	peer->gathered_count++;
 }
 
 static void

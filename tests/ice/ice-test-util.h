@@ -15,6 +15,7 @@ typedef struct {
 	NcuIce *ice;
 	GPtrArray *states;          /* of GINT_TO_POINTER (NcuIceState), in order */
 	gboolean gathered;
+	guint gathered_count;       /* gathering_done calls */
 	char *ufrag, *pwd;
 	GStrv candidates;
 	gboolean have_pair;

@@ -338,6 +338,82 @@ test_restart_one_side (Fixture *f, gconstpointer data)
 	exchange_data (f);
 }
 
+static gboolean
+gathering_complete (gpointer data)
+{
+	NcuIceStats stats;
+
+	ncu_ice_get_stats (((TestPeer *) data)->ice, &stats);
+	return stats.gathering_us >= 0;
+}
+
+/* A STUN server that never answers keeps libnice gathering for ~2 s; the
+ * offer goes out at the deadline and the session connects meanwhile. */
+static void
+test_gather_deadline (void)
+{
+	g_autoptr (GSocket) silent = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+	                                           G_SOCKET_PROTOCOL_UDP, NULL);
+	g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+	g_autoptr (GSocketAddress) bind_addr = g_inet_socket_address_new (lo, 0);
+	g_autoptr (GSocketAddress) bound = NULL;
+	NcuIceServer stun = { NCU_ICE_SERVER_STUN, (char *) "127.0.0.1", 0, FALSE };
+	NcuIceServer *servers[] = { &stun };
+	NcuIceConfig config;
+	Fixture f;
+	NcuIceStats stats;
+
+	g_assert_true (g_socket_bind (silent, bind_addr, FALSE, NULL));
+	bound = g_socket_get_local_address (silent, NULL);
+	stun.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+	test_loopback_config (&config);
+	config.servers = servers;
+	config.n_servers = 1;
+	config.gather_deadline_ms = 100;
+	f.a = test_peer_new (TRUE, &config);
+	test_loopback_config (&config);
+	f.b = test_peer_new (FALSE, &config);
+
+	test_peers_connect (f.a, f.b);
+	ncu_ice_get_stats (f.a->ice, &stats);
+	g_assert_cmpuint (stats.gather_deadline_hits, ==, 1);
+	g_assert_cmpint (stats.gathering_us, ==, -1);
+	exchange_data (&f);
+
+	/* libnice gives up on the server later; nothing new to offer. */
+	g_assert_true (test_wait (gathering_complete, f.a, TEST_TIMEOUT_MS));
+	test_spin (20);
+	ncu_ice_get_stats (f.a->ice, &stats);
+	g_test_message ("offer after the 100 ms deadline, gathering complete after %.0f ms",
+	                stats.gathering_us / 1000.0);
+	g_assert_cmpuint (f.a->gathered_count, ==, 1);
+	fixture_teardown (&f, NULL);
+}
+
+static gboolean
+peer_failed (gpointer data)
+{
+	return test_peer_state (data) == NCU_ICE_STATE_FAILED;
+}
+
+/* The remote vanishes: consent freshness (RFC 7675, libnice: checks every
+ * ~5 s, lost after 10 s without an answer) fails the session. */
+static void
+test_consent_lost (Fixture *f, gconstpointer data)
+{
+	gint64 start;
+
+	test_peers_connect (f->a, f->b);
+	g_clear_pointer (&f->b, test_peer_free);
+	start = g_get_monotonic_time ();
+	g_assert_true (test_wait (peer_failed, f->a, 30000));
+	g_test_message ("failed %.1f s after the remote vanished",
+	                (g_get_monotonic_time () - start) / 1e6);
+	g_assert_null (ncu_ice_get_selected_pair (f->a->ice));
+	g_assert_false (ncu_ice_send (f->a->ice, "x", 1));
+}
+
 static void
 free_on_connected (NcuIce *ice, NcuIceState state, gpointer data)
 {
@@ -450,7 +526,9 @@ main (int argc, char **argv)
 	ADD ("/ice/restart", test_restart);
 	ADD ("/ice/restart-one-side", test_restart_one_side);
 	ADD ("/ice/free-in-callback", test_free_in_callback);
+	ADD ("/ice/consent-lost", test_consent_lost);
 #undef ADD
+	g_test_add_func ("/ice/gather-deadline", test_gather_deadline);
 	g_test_add_func ("/ice/config-errors", test_config_errors);
 	g_test_add_func ("/ice/exclude-all", test_exclude_all);
 	g_test_add_func ("/ice/port-range", test_port_range);

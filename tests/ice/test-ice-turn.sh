@@ -148,17 +148,19 @@ median() {
 	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# measure_gathering KEY LABEL RUNS ARGS...: median of KEY (offer_ms: when
+# the offer can go out; gather_ms: when libnice finished).
 measure_gathering() {
-	local label=$1 runs=$2 i line times=()
-	shift 2
+	local key=$1 label=$2 runs=$3 i line times=()
+	shift 3
 	for i in $(seq "$runs"); do
 		line=$(gather "$label" "$@") || exit 1
-		times+=("$(field gather_ms "$line")")
+		times+=("$(field "$key" "$line")")
 	done
 	echo "$line"
 	printf '%s\n' "${times[@]}" | median >"$TMP/median"
-	printf 'MEASURE gathering %-10s median %s ms over %s runs (%s)\n' \
-		"$label" "$(cat "$TMP/median")" "$runs" "${times[*]}"
+	printf 'MEASURE %-9s %-22s median %7s ms over %s runs (%s)\n' \
+		"$key" "$label" "$(cat "$TMP/median")" "$runs" "${times[*]}"
 }
 
 # connect LABEL "ARGS A" "ARGS B": two sessions, A controlling.
@@ -197,19 +199,54 @@ expect_pair() {
 		fail "$label: $side remote candidate is $(field remote "$line"), want $want_remote"
 }
 
+# Host A also has a TUN device with an odd name (a tunnel by link type),
+# a veth named like a WireGuard device, and one the profile excludes.
+add_decoys() {
+	in_ns "$NS_A" ip tuntap add mode tun name vpnx0 || fail "tuntap"
+	in_ns "$NS_A" ip addr add 10.99.0.1/24 dev vpnx0
+	in_ns "$NS_A" ip link set vpnx0 up
+	in_ns "$NS_A" ip link add wg7 type veth peer name ex1 || fail "veth decoy"
+	in_ns "$NS_A" ip addr add 10.98.0.1/24 dev wg7
+	in_ns "$NS_A" ip link add ex0 type veth peer name ok0 || fail "veth decoy"
+	in_ns "$NS_A" ip addr add 10.97.0.1/24 dev ex0
+	in_ns "$NS_A" ip addr add 10.96.0.1/24 dev ok0
+	in_ns "$NS_A" ip link set wg7 up
+	in_ns "$NS_A" ip link set ex1 up
+	in_ns "$NS_A" ip link set ex0 up
+	in_ns "$NS_A" ip link set ok0 up
+}
+
+# host_addresses ARGS...: the host candidates' addresses of one gathering.
+host_addresses() {
+	gather hosts "$@" >/dev/null || exit 1
+	sed -n 's/.*local a=candidate:[^ ]* 1 UDP [0-9]* \([^ ]*\) [0-9]* typ host.*/\1/p' \
+		"$TMP/gather.log" | sort | tr '\n' ' '
+}
+
+check_underlay() {
+	local got
+	got=$(host_addresses --types host --exclude 'ex*' --tunnel ok0)
+	[ "$got" = "192.168.1.2 " ] || fail "gathered on $got; want only 192.168.1.2"
+	got=$(host_addresses --types host)
+	[ "$got" = "10.96.0.1 10.97.0.1 192.168.1.2 " ] ||
+		fail "without exclusions gathered on $got; want 10.96.0.1 10.97.0.1 192.168.1.2"
+	echo "underlay only: tunnels (vpnx0, wg7), excluded (ex*) and our tunnel (ok0) left out"
+}
+
 setup_topology
 start_turn
 TURN="--turn 203.0.113.1:3478"
 STUN="--stun 203.0.113.1:3478"
 
-echo "== gathering in host A (behind router A's NAT)"
-measure_gathering stun 3 $STUN --types host,srflx
-line=$(measure_gathering turn 5 $TURN $STUN) || exit 1
+echo "== gathering in host A (behind router A's NAT), libnice's own time"
+measure_gathering gather_ms stun 3 $STUN --types host,srflx --deadline -1
+line=$(measure_gathering gather_ms "turn (stun ignored)" 5 $TURN $STUN --deadline -1) || exit 1
 echo "$line"
 res=$(grep '^RESULT' <<<"$line")
 [ "$(field srflx "$res")" -ge 1 ] || fail "TURN alone gave no server-reflexive candidate: $res"
 [ "$(field relay "$res")" -ge 1 ] || fail "TURN alone gave no relay candidate: $res"
-measure_gathering stun+turn 3 $TURN $STUN --stun-with-turn
+measure_gathering gather_ms "stun+turn" 3 $TURN $STUN --stun-with-turn --deadline -1
+measure_gathering offer_ms "stun+turn, deadline" 3 $TURN $STUN --stun-with-turn
 
 echo "== relay-only on both sides"
 connect relay "--types relay $TURN" "--types relay $TURN"
@@ -220,5 +257,16 @@ echo "== all types on A, relay-only on B"
 connect mixed "$TURN $STUN" "--types relay $TURN"
 expect_pair mixed B relay any
 expect_pair mixed A any relay
+
+echo "== interfaces"
+add_decoys
+check_underlay
+# ex0 and ok0 have addresses with no way back from the servers: libnice
+# retransmits to the servers from them until it gives up.
+measure_gathering gather_ms "decoys, no deadline" 3 $TURN --deadline -1
+line=$(measure_gathering offer_ms "decoys, deadline" 3 $TURN) || exit 1
+echo "$line"
+res=$(grep '^RESULT' <<<"$line")
+[ "$(field relay "$res")" -ge 1 ] || fail "early offer without the relay candidate: $res"
 echo "PASS"
 exit 0
