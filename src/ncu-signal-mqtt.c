@@ -15,12 +15,8 @@
  * it once libmosquitto has returned. User callbacks therefore run outside
  * libmosquitto and may publish, or even free the transport.
  *
- * Name resolution: libmosquitto resolves with a blocking getaddrinfo().
- * We resolve with GResolver first and hand libmosquitto the address. TLS
- * must verify the certificate against the name, so for mqtts:// with a
- * host name libmosquitto gets the name, and its connect call (which
- * resolves again) runs in a GTask worker thread while the main loop goes
- * on; the client is not touched by the main thread until it returns.
+ * Making the connection (resolution, TLS, back-off) is in
+ * ncu-signal-mqtt-connect.c.
  */
 #include "config.h"
 
@@ -28,30 +24,17 @@
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
-#include <gio/gio.h>
-#include <mosquitto.h>
 #include <mqtt_protocol.h>
 #include <sodium.h>
 
-#include "ncu-signal-mqtt.h"
+#include "ncu-signal-mqtt-private.h"
 
 #define DEFAULT_KEEPALIVE_S   20
 #define DEFAULT_MAX_PACKET    (20 * 1024)
-#define BACKOFF_MIN_MS        1000
-#define BACKOFF_MAX_MS        30000
 #define READ_BUDGET           64      /* packets per wake-up, so a flood cannot starve the loop */
 #define FREE_CLOSE_TIMEOUT_MS 1000
 
 G_DEFINE_QUARK (ncu-signal-mqtt-error-quark, ncu_signal_mqtt_error)
-
-typedef enum {
-	STATE_IDLE,
-	STATE_RESOLVING,
-	STATE_CONNECTING,
-	STATE_CONNECTED,
-	STATE_WAITING,    /* back-off before the next attempt */
-	STATE_CLOSED,
-} State;
 
 typedef struct {
 	char *topic;
@@ -65,63 +48,10 @@ typedef struct {
 	gint64 next_tick;
 } MqttSource;
 
-struct NcuSignalMqtt {
-	char *host;
-	guint16 port;
-	gboolean tls;
-	char *ca_file;
-	char *username;
-	char *password;
-	guint keepalive_s;
-	guint max_packet;
-	NcuSignalMqttCallbacks cb;
-	gpointer user_data;
-
-	State state;
-	gboolean v311;              /* the broker refused MQTT 5 */
-	GPtrArray *subscriptions;   /* of char* */
-	GCancellable *attempt;      /* the current attempt's resolver/connect */
-	struct mosquitto *mosq;
-	GSource *source;
-	guint retry_id;
-	guint backoff_ms;
-	guint inflight;             /* QoS 1 publishes not yet acknowledged */
-
-	/* recorded inside libmosquitto callbacks, acted on after they return */
-	gboolean connack_seen;
-	int connack_rc;
-	gboolean lost;
-	GQueue incoming;            /* of Incoming* */
-
-	guint connects;
-	guint failures;
-	guint64 published;
-	guint64 received;
-	char *broker_address;
-	char *last_error;
-};
-
-/* Holds a reference for an asynchronous step of one attempt. */
-typedef struct {
-	NcuSignalMqtt *mqtt;
-	GCancellable *attempt;
-} Closure;
-
-typedef struct {
-	struct mosquitto *mosq;
-	char *host;
-	int port;
-	int keepalive;
-	int rc;
-	char *error;
-} ConnectJob;
-
-static void begin_attempt (NcuSignalMqtt *self);
-
 /* ---- lifetime ---- */
 
-static NcuSignalMqtt *
-mqtt_ref (NcuSignalMqtt *self)
+NcuSignalMqtt *
+ncu_signal_mqtt_ref (NcuSignalMqtt *self)
 {
 	return g_rc_box_acquire (self);
 }
@@ -155,48 +85,22 @@ mqtt_finalize (gpointer data)
 	g_free (self->last_error);
 }
 
-static void
-mqtt_unref (NcuSignalMqtt *self)
+void
+ncu_signal_mqtt_unref (NcuSignalMqtt *self)
 {
 	g_rc_box_release_full (self, mqtt_finalize);
 }
 
-static Closure *
-closure_new (NcuSignalMqtt *self)
-{
-	Closure *c = g_new (Closure, 1);
-
-	c->mqtt = mqtt_ref (self);
-	c->attempt = g_object_ref (self->attempt);
-	return c;
-}
-
-/* Whether the step still belongs to the live, current attempt. */
-static gboolean
-closure_current (const Closure *c)
-{
-	return c->mqtt->state != STATE_CLOSED && c->attempt == c->mqtt->attempt
-	       && !g_cancellable_is_cancelled (c->attempt);
-}
-
-static void
-closure_free (Closure *c)
-{
-	g_object_unref (c->attempt);
-	mqtt_unref (c->mqtt);
-	g_free (c);
-}
-
-static void
-set_last_error (NcuSignalMqtt *self, const char *message)
+void
+ncu_signal_mqtt_set_last_error (NcuSignalMqtt *self, const char *message)
 {
 	g_free (self->last_error);
 	self->last_error = g_strdup (message);
 	g_debug ("signaling: %s", message);
 }
 
-static const char *
-describe_rc (int rc)
+const char *
+ncu_signal_mqtt_describe_rc (int rc)
 {
 	/* MOSQ_ERR_ERRNO means "see errno"; read it before anything else runs. */
 	return rc == MOSQ_ERR_ERRNO ? g_strerror (errno) : mosquitto_strerror (rc);
@@ -230,7 +134,7 @@ on_message (struct mosquitto *mosq, void *data, const struct mosquitto_message *
 	Incoming *in;
 
 	/* A message may share a read with the CONNACK that precedes it. */
-	if ((self->state != STATE_CONNECTED && self->state != STATE_CONNECTING) || !msg->topic)
+	if ((self->state != NCU_SIGNAL_MQTT_CONNECTED && self->state != NCU_SIGNAL_MQTT_CONNECTING) || !msg->topic)
 		return;
 	in = g_new (Incoming, 1);
 	in->topic = g_strdup (msg->topic);
@@ -247,7 +151,7 @@ on_publish (struct mosquitto *mosq, void *data, int mid, int reason,
 	if (self->inflight > 0)
 		self->inflight--;
 	if (reason >= 0x80)
-		set_last_error (self, "the broker refused a publish (not authorized?)");
+		ncu_signal_mqtt_set_last_error (self, "the broker refused a publish (not authorized?)");
 }
 
 static void
@@ -258,7 +162,7 @@ on_subscribe (struct mosquitto *mosq, void *data, int mid, int count,
 
 	for (int i = 0; i < count; i++) {
 		if (granted[i] >= 0x80)
-			set_last_error (self, "the broker refused our subscription (not authorized?)");
+			ncu_signal_mqtt_set_last_error (self, "the broker refused our subscription (not authorized?)");
 	}
 }
 
@@ -321,9 +225,27 @@ attach_source (NcuSignalMqtt *self)
 	self->source = source;
 }
 
-/* Drops the client of the current attempt (never from inside libmosquitto). */
-static void
-drop_client (NcuSignalMqtt *self)
+void
+ncu_signal_mqtt_client_init (NcuSignalMqtt *self, struct mosquitto *mosq)
+{
+	mosquitto_connect_v5_callback_set (mosq, on_connect);
+	mosquitto_disconnect_v5_callback_set (mosq, on_disconnect);
+	mosquitto_message_v5_callback_set (mosq, on_message);
+	mosquitto_publish_v5_callback_set (mosq, on_publish);
+	mosquitto_subscribe_v5_callback_set (mosq, on_subscribe);
+	mosquitto_log_callback_set (mosq, on_log);
+}
+
+void
+ncu_signal_mqtt_client_run (NcuSignalMqtt *self, struct mosquitto *mosq)
+{
+	self->mosq = mosq;
+	self->state = NCU_SIGNAL_MQTT_CONNECTING;
+	attach_source (self);
+}
+
+void
+ncu_signal_mqtt_client_drop (NcuSignalMqtt *self)
 {
 	if (self->source) {
 		g_source_destroy (self->source);
@@ -336,232 +258,14 @@ drop_client (NcuSignalMqtt *self)
 	self->lost = FALSE;
 }
 
-/* ---- attempts and back-off ---- */
-
-static gboolean
-on_retry (gpointer data)
-{
-	NcuSignalMqtt *self = data;
-
-	self->retry_id = 0;
-	begin_attempt (self);
-	return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_retry (NcuSignalMqtt *self, guint delay_ms)
-{
-	self->state = STATE_WAITING;
-	self->retry_id = g_timeout_add (delay_ms, on_retry, self);
-}
-
-/* Jittered exponential back-off: within +-25 % of 1 s, 2 s, 4 s ... 30 s. */
-static guint
-next_backoff (NcuSignalMqtt *self)
-{
-	guint base = self->backoff_ms;
-
-	self->backoff_ms = MIN (self->backoff_ms * 2, BACKOFF_MAX_MS);
-	return base - base / 4 + g_random_int_range (0, (gint32) (base / 2) + 1);
-}
-
-static void G_GNUC_PRINTF (2, 3)
-attempt_failed (NcuSignalMqtt *self, const char *format, ...)
-{
-	g_autofree char *message = NULL;
-	gboolean was_connected = self->state == STATE_CONNECTED;
-	va_list args;
-
-	va_start (args, format);
-	message = g_strdup_vprintf (format, args);
-	va_end (args);
-
-	self->failures++;
-	set_last_error (self, message);
-	drop_client (self);
-	schedule_retry (self, next_backoff (self));
-	if (was_connected && self->cb.state)
-		self->cb.state (FALSE, message, self->user_data);
-}
-
-/*
- * libmosquitto 2.0 has no asynchronous connect taking CONNECT properties.
- * mosquitto_connect_bind_v5() stores its properties before it checks its
- * arguments, and the asynchronous connect then sends the stored ones; an
- * invalid keepalive (1) makes that call store them and connect nowhere.
- * The property asks the broker to drop, rather than send us, any packet
- * larger than an envelope could be: an attacker on the broker cannot make
- * us allocate up to 256 MiB per message. If a libmosquitto ignored this,
- * we would only lose that protection (the size is still checked on receipt).
- */
-static void
-set_max_packet (NcuSignalMqtt *self, struct mosquitto *mosq)
-{
-	mosquitto_property *props = NULL;
-
-	if (mosquitto_property_add_int32 (&props, MQTT_PROP_MAXIMUM_PACKET_SIZE,
-	                                  self->max_packet) == MOSQ_ERR_SUCCESS)
-		(void) mosquitto_connect_bind_v5 (mosq, "invalid.", 1, 1, NULL, props);
-	mosquitto_property_free_all (&props);
-}
-
-static struct mosquitto *
-client_new (NcuSignalMqtt *self, char **error)
-{
-	struct mosquitto *mosq = mosquitto_new (NULL, true, self);
-	int rc;
-
-	if (!mosq) {
-		*error = g_strdup_printf ("cannot create an MQTT client: %s", g_strerror (errno));
-		return NULL;
-	}
-	mosquitto_int_option (mosq, MOSQ_OPT_PROTOCOL_VERSION,
-	                      self->v311 ? MQTT_PROTOCOL_V311 : MQTT_PROTOCOL_V5);
-	mosquitto_int_option (mosq, MOSQ_OPT_TCP_NODELAY, 1);
-	rc = mosquitto_username_pw_set (mosq, self->username, self->password);
-	if (rc == MOSQ_ERR_SUCCESS && self->tls) {
-		if (self->ca_file)
-			rc = mosquitto_tls_set (mosq, self->ca_file, NULL, NULL, NULL, NULL);
-		else
-			rc = mosquitto_int_option (mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
-	}
-	if (rc != MOSQ_ERR_SUCCESS) {
-		*error = g_strdup_printf ("cannot configure the MQTT client: %s", describe_rc (rc));
-		mosquitto_destroy (mosq);
-		return NULL;
-	}
-	if (!self->v311)
-		set_max_packet (self, mosq);
-	mosquitto_connect_v5_callback_set (mosq, on_connect);
-	mosquitto_disconnect_v5_callback_set (mosq, on_disconnect);
-	mosquitto_message_v5_callback_set (mosq, on_message);
-	mosquitto_publish_v5_callback_set (mosq, on_publish);
-	mosquitto_subscribe_v5_callback_set (mosq, on_subscribe);
-	mosquitto_log_callback_set (mosq, on_log);
-	return mosq;
-}
-
-/* The non-blocking connect returned: wait for CONNACK on the socket. */
-static void
-client_started (NcuSignalMqtt *self, struct mosquitto *mosq, int rc, const char *error)
-{
-	if (rc != MOSQ_ERR_SUCCESS) {
-		mosquitto_destroy (mosq);
-		attempt_failed (self, "cannot connect to the signaling broker %s port %u: %s",
-		                self->host, self->port, error);
-		return;
-	}
-	self->mosq = mosq;
-	self->state = STATE_CONNECTING;
-	attach_source (self);
-}
-
-static void
-connect_job_free (gpointer data)
-{
-	ConnectJob *job = data;
-
-	g_clear_pointer (&job->mosq, mosquitto_destroy);
-	g_free (job->host);
-	g_free (job->error);
-	g_free (job);
-}
-
-static void
-connect_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-	ConnectJob *job = data;
-
-	job->rc = mosquitto_connect_async (job->mosq, job->host, job->port, job->keepalive);
-	if (job->rc != MOSQ_ERR_SUCCESS)
-		job->error = g_strdup (describe_rc (job->rc));
-	g_task_return_boolean (task, TRUE);
-}
-
-static void
-on_thread_connected (GObject *source, GAsyncResult *result, gpointer data)
-{
-	Closure *c = data;
-	ConnectJob *job = g_task_get_task_data (G_TASK (result));
-
-	if (closure_current (c))
-		client_started (c->mqtt, g_steal_pointer (&job->mosq), job->rc, job->error);
-	closure_free (c);
-}
-
-static void
-connect_client (NcuSignalMqtt *self, const char *address)
-{
-	g_autofree char *error = NULL;
-	struct mosquitto *mosq = client_new (self, &error);
-	int rc;
-
-	if (!mosq) {
-		attempt_failed (self, "%s", error);
-		return;
-	}
-	if (self->tls && !g_hostname_is_ip_address (self->host)) {
-		ConnectJob *job = g_new0 (ConnectJob, 1);
-		g_autoptr (GTask) task = g_task_new (NULL, self->attempt, on_thread_connected,
-		                                     closure_new (self));
-
-		job->mosq = mosq;
-		job->host = g_strdup (self->host);
-		job->port = self->port;
-		job->keepalive = (int) self->keepalive_s;
-		g_task_set_task_data (task, job, connect_job_free);
-		g_task_set_return_on_cancel (task, FALSE);
-		g_task_run_in_thread (task, connect_thread);
-		return;
-	}
-	rc = mosquitto_connect_async (mosq, address, self->port, (int) self->keepalive_s);
-	client_started (self, mosq, rc, rc == MOSQ_ERR_SUCCESS ? NULL : describe_rc (rc));
-}
-
-static void
-on_resolved (GObject *source, GAsyncResult *result, gpointer data)
-{
-	Closure *c = data;
-	NcuSignalMqtt *self = c->mqtt;
-	g_autoptr (GError) error = NULL;
-	GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-
-	if (!closure_current (c)) {
-		/* superseded or closed: nothing to do */
-	} else if (!addresses) {
-		attempt_failed (self, "cannot resolve the signaling broker %s: %s",
-		                self->host, error->message);
-	} else {
-		g_free (self->broker_address);
-		self->broker_address = g_inet_address_to_string (addresses->data);
-		connect_client (self, self->broker_address);
-	}
-	g_resolver_free_addresses (addresses);
-	closure_free (c);
-}
-
-static void
-begin_attempt (NcuSignalMqtt *self)
-{
-	g_autoptr (GResolver) resolver = g_resolver_get_default ();
-
-	self->state = STATE_RESOLVING;
-	if (self->attempt)
-		g_cancellable_cancel (self->attempt);
-	g_clear_object (&self->attempt);
-	self->attempt = g_cancellable_new ();
-	g_resolver_lookup_by_name_async (resolver, self->host, self->attempt, on_resolved,
-	                                 closure_new (self));
-}
-
 /* ---- events on a live client ---- */
 
 static void
 connection_accepted (NcuSignalMqtt *self)
 {
-	self->state = STATE_CONNECTED;
+	self->state = NCU_SIGNAL_MQTT_CONNECTED;
 	self->connects++;
-	self->backoff_ms = BACKOFF_MIN_MS;
+	self->backoff_ms = NCU_SIGNAL_MQTT_BACKOFF_MIN_MS;
 	g_clear_pointer (&self->last_error, g_free);
 	g_debug ("signaling: connected to %s port %u (MQTT %s)", self->host, self->port,
 	         self->v311 ? "3.1.1" : "5");
@@ -582,11 +286,11 @@ handle_connack (NcuSignalMqtt *self)
 	} else if (rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION && !self->v311) {
 		/* An MQTT 3.1.1 broker: retry at once in its protocol. */
 		self->v311 = TRUE;
-		set_last_error (self, "the broker does not speak MQTT 5, using 3.1.1");
-		drop_client (self);
-		begin_attempt (self);
+		ncu_signal_mqtt_set_last_error (self, "the broker does not speak MQTT 5, using 3.1.1");
+		ncu_signal_mqtt_client_drop (self);
+		ncu_signal_mqtt_begin_attempt (self);
 	} else {
-		attempt_failed (self, "the signaling broker refused the connection: %s",
+		ncu_signal_mqtt_attempt_failed (self, "the signaling broker refused the connection: %s",
 		                mosquitto_reason_string (rc));
 	}
 }
@@ -612,7 +316,7 @@ deliver_incoming (NcuSignalMqtt *self)
 {
 	Incoming *in;
 
-	while (self->state == STATE_CONNECTED && (in = g_queue_pop_head (&self->incoming))) {
+	while (self->state == NCU_SIGNAL_MQTT_CONNECTED && (in = g_queue_pop_head (&self->incoming))) {
 		gsize len;
 		const guint8 *data = g_bytes_get_data (in->data, &len);
 
@@ -628,7 +332,7 @@ handle_io (NcuSignalMqtt *self, GIOCondition revents, gboolean tick)
 {
 	int rc;
 
-	mqtt_ref (self);
+	ncu_signal_mqtt_ref (self);
 	rc = read_some (self);
 	if (rc == MOSQ_ERR_SUCCESS && self->mosq && !self->lost && mosquitto_want_write (self->mosq))
 		rc = mosquitto_loop_write (self->mosq, READ_BUDGET);
@@ -642,10 +346,10 @@ handle_io (NcuSignalMqtt *self, GIOCondition revents, gboolean tick)
 	if (self->connack_seen)
 		handle_connack (self);
 	deliver_incoming (self);
-	if (self->lost && self->mosq && self->state != STATE_CLOSED)
-		attempt_failed (self, "lost the signaling broker %s port %u%s%s", self->host,
-		                self->port, rc ? ": " : "", rc ? describe_rc (rc) : "");
-	mqtt_unref (self);
+	if (self->lost && self->mosq && self->state != NCU_SIGNAL_MQTT_CLOSED)
+		ncu_signal_mqtt_attempt_failed (self, "lost the signaling broker %s port %u%s%s", self->host,
+		                self->port, rc ? ": " : "", rc ? ncu_signal_mqtt_describe_rc (rc) : "");
+	ncu_signal_mqtt_unref (self);
 }
 
 /* ---- public API ---- */
@@ -686,9 +390,9 @@ ncu_signal_mqtt_new (const NcuSignalMqttConfig *config, const NcuSignalMqttCallb
 	if (callbacks)
 		self->cb = *callbacks;
 	self->user_data = user_data;
-	self->state = STATE_IDLE;
+	self->state = NCU_SIGNAL_MQTT_IDLE;
 	self->subscriptions = g_ptr_array_new_with_free_func (g_free);
-	self->backoff_ms = BACKOFF_MIN_MS;
+	self->backoff_ms = NCU_SIGNAL_MQTT_BACKOFF_MIN_MS;
 	g_queue_init (&self->incoming);
 	return self;
 }
@@ -696,15 +400,15 @@ ncu_signal_mqtt_new (const NcuSignalMqttConfig *config, const NcuSignalMqttCallb
 void
 ncu_signal_mqtt_start (NcuSignalMqtt *self)
 {
-	if (self->state == STATE_IDLE)
-		begin_attempt (self);
+	if (self->state == NCU_SIGNAL_MQTT_IDLE)
+		ncu_signal_mqtt_begin_attempt (self);
 }
 
 void
 ncu_signal_mqtt_subscribe (NcuSignalMqtt *self, const char *filter)
 {
 	g_ptr_array_add (self->subscriptions, g_strdup (filter));
-	if (self->state == STATE_CONNECTED)
+	if (self->state == NCU_SIGNAL_MQTT_CONNECTED)
 		mosquitto_subscribe_v5 (self->mosq, NULL, filter, 1, 0, NULL);
 }
 
@@ -715,7 +419,7 @@ ncu_signal_mqtt_publish (NcuSignalMqtt *self, const char *topic, const void *dat
 	mosquitto_property *props = NULL;
 	int rc;
 
-	if (self->state != STATE_CONNECTED) {
+	if (self->state != NCU_SIGNAL_MQTT_CONNECTED) {
 		g_set_error (error, NCU_SIGNAL_MQTT_ERROR, NCU_SIGNAL_MQTT_ERROR_NOT_CONNECTED,
 		             "not connected to the signaling broker");
 		return FALSE;
@@ -726,7 +430,7 @@ ncu_signal_mqtt_publish (NcuSignalMqtt *self, const char *topic, const void *dat
 	mosquitto_property_free_all (&props);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		g_set_error (error, NCU_SIGNAL_MQTT_ERROR, NCU_SIGNAL_MQTT_ERROR_FAILED,
-		             "cannot publish to the signaling broker: %s", describe_rc (rc));
+		             "cannot publish to the signaling broker: %s", ncu_signal_mqtt_describe_rc (rc));
 		return FALSE;
 	}
 	self->inflight++;
@@ -737,13 +441,13 @@ ncu_signal_mqtt_publish (NcuSignalMqtt *self, const char *topic, const void *dat
 gboolean
 ncu_signal_mqtt_is_connected (NcuSignalMqtt *self)
 {
-	return self->state == STATE_CONNECTED;
+	return self->state == NCU_SIGNAL_MQTT_CONNECTED;
 }
 
 void
 ncu_signal_mqtt_get_stats (NcuSignalMqtt *self, NcuSignalMqttStats *stats)
 {
-	stats->connected = self->state == STATE_CONNECTED;
+	stats->connected = self->state == NCU_SIGNAL_MQTT_CONNECTED;
 	stats->connects = self->connects;
 	stats->failures = self->failures;
 	stats->published = self->published;
@@ -776,12 +480,12 @@ pump_until (NcuSignalMqtt *self, gint64 deadline)
 void
 ncu_signal_mqtt_close (NcuSignalMqtt *self, guint timeout_ms)
 {
-	gboolean was_connected = self->state == STATE_CONNECTED;
+	gboolean was_connected = self->state == NCU_SIGNAL_MQTT_CONNECTED;
 	gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
-	if (self->state == STATE_CLOSED)
+	if (self->state == NCU_SIGNAL_MQTT_CLOSED)
 		return;
-	self->state = STATE_CLOSED;
+	self->state = NCU_SIGNAL_MQTT_CLOSED;
 	if (self->attempt)
 		g_cancellable_cancel (self->attempt);
 	g_clear_handle_id (&self->retry_id, g_source_remove);
@@ -795,7 +499,7 @@ ncu_signal_mqtt_close (NcuSignalMqtt *self, guint timeout_ms)
 		}
 		g_debug ("signaling: disconnected (%u publishes unacknowledged)", self->inflight);
 	}
-	drop_client (self);
+	ncu_signal_mqtt_client_drop (self);
 }
 
 void
@@ -806,5 +510,5 @@ ncu_signal_mqtt_free (NcuSignalMqtt *self)
 	ncu_signal_mqtt_close (self, FREE_CLOSE_TIMEOUT_MS);
 	self->cb.message = NULL;
 	self->cb.state = NULL;
-	mqtt_unref (self);
+	ncu_signal_mqtt_unref (self);
 }
