@@ -139,11 +139,11 @@ static char *
 short_key (const char *key)
 {
 	/* Eight characters tell keys apart at a glance, as `wg` users know. */
-	return strlen (key) > 8 ? g_strdup_printf ("%.8s…", key) : g_strdup (key);
+	return g_strndup (key, 8);
 }
 
-#define HEAD_FORMAT "  %-12s %-10s %-11s %-42s %-10s %10s %10s %8s\n"
-#define ROW_FORMAT  "  %-12s %-10s %-11s %-42s %-10s %10s %10s %8u\n"
+#define HEAD_FORMAT "  %-12s %-9s %-10s %-50s %-10s %10s %10s %8s\n"
+#define ROW_FORMAT  "  %-12s %-9s %-10s %-50s %-10s %10s %10s %8u\n"
 
 static void
 table_peers (GString *out, GVariant *peers)

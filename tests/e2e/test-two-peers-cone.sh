@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Issue 3, case 1: two peers, each behind its own cone NAT and running its
+# own NetworkManager, connect with `nmcli connection up` and ping across the
+# tunnel within 10 s over a direct (host or server-reflexive) ICE path.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-e2e.sh"
+
+tb_init
+e2e_require_built
+tb_topology --nat-a cone --nat-b cone
+tb_start_coturn
+tb_start_mosquitto
+tb_start_nm hostA
+tb_start_nm hostB
+e2e_keys hostA hostB
+e2e_mesh_profile hostA hostB
+e2e_mesh_profile hostB hostA
+
+t0=$(tb__now_us)
+e2e_up hostA &
+up_a=$!
+e2e_up hostB
+wait "$up_a" || tb_fail "hostA: connection up failed"
+took=$(e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10)
+echo "first ping A->B after $(tb__fmt_us $(($(tb__now_us) - t0))) s from nmcli up ($took s after both were up)"
+e2e_ping_ok hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A"
+
+e2e_status hostA
+path=$(e2e_peer_field hostA hostB path)
+[[ $path == srflx || $path == host || $path == prflx ]] ||
+	tb_fail "hostA reaches hostB over '$path', expected a direct (host/srflx/prflx) path"
+echo "PASS: two peers behind cone NATs ping over a $path path"
