@@ -226,7 +226,6 @@ connect_client (NcuSignalMqtt *self, const char *address)
 		job->port = self->port;
 		job->keepalive = (int) self->keepalive_s;
 		g_task_set_task_data (task, job, connect_job_free);
-		g_task_set_return_on_cancel (task, FALSE);
 		g_task_run_in_thread (task, connect_thread);
 		return;
 	}

@@ -34,6 +34,7 @@ typedef struct {
 
 	/* send side */
 	NcuSignalPayload *offer;      /* current offer, republished on reconnects */
+	gboolean clear_pending;       /* withdrawn while offline: delete on connect */
 
 	NcuSignalPeerStats stats;
 } Peer;
@@ -148,13 +149,8 @@ ncu_signal_seal (NcuSignal *self, const guint8 peer_key[NCU_KEY_LEN],
 }
 
 static gboolean
-send_sealed (NcuSignal *self, Peer *peer, const NcuSignalPayload *payload, gboolean retain,
-             GError **error)
+publish_sealed (NcuSignal *self, Peer *peer, GBytes *sealed, gboolean retain, GError **error)
 {
-	g_autoptr (GBytes) sealed = ncu_signal_seal (self, peer->key, payload, NULL, error);
-
-	if (!sealed)
-		return FALSE;
 	if (!ncu_signal_mqtt_publish (self->mqtt, peer->topic_out, g_bytes_get_data (sealed, NULL),
 	                              g_bytes_get_size (sealed), retain,
 	                              retain ? self->expiry_s : 0, error))
@@ -162,6 +158,15 @@ send_sealed (NcuSignal *self, Peer *peer, const NcuSignalPayload *payload, gbool
 	self->sent++;
 	peer->stats.sent++;
 	return TRUE;
+}
+
+static gboolean
+send_sealed (NcuSignal *self, Peer *peer, const NcuSignalPayload *payload, gboolean retain,
+             GError **error)
+{
+	g_autoptr (GBytes) sealed = ncu_signal_seal (self, peer->key, payload, NULL, error);
+
+	return sealed && publish_sealed (self, peer, sealed, retain, error);
 }
 
 /* Deletes the retained copy of our offer to @peer on the broker. */
@@ -179,8 +184,13 @@ send_offer (NcuSignal *self, Peer *peer)
 {
 	g_autoptr (GError) error = NULL;
 
-	if (peer->offer && ncu_signal_mqtt_is_connected (self->mqtt)
-	    && !send_sealed (self, peer, peer->offer, TRUE, &error))
+	if (!ncu_signal_mqtt_is_connected (self->mqtt))
+		return;
+	if (peer->clear_pending) {
+		clear_retained (self, peer);
+		peer->clear_pending = FALSE;
+	}
+	if (peer->offer && !send_sealed (self, peer, peer->offer, TRUE, &error))
 		g_debug ("signaling: offer to %s not sent: %s", peer->key_text, error->message);
 }
 
@@ -208,27 +218,32 @@ ncu_signal_publish (NcuSignal *self, const guint8 peer_key[NCU_KEY_LEN],
                     const NcuSignalPayload *payload, GError **error)
 {
 	Peer *peer = find_peer (self, peer_key);
-	g_autoptr (GBytes) check = NULL;
+	g_autoptr (GBytes) sealed = NULL;
+	g_autoptr (GError) local = NULL;
 
 	if (!peer) {
 		g_set_error (error, NCU_SIGNAL_ERROR, NCU_SIGNAL_ERROR_UNKNOWN_PEER,
 		             "signaling: not a configured peer");
 		return FALSE;
 	}
-	/* Refuse what a peer would refuse, even while offline. */
-	check = ncu_signal_seal (self, peer_key, payload, NULL, error);
-	if (!check)
+	/* Sealing checks every field: what a peer would refuse is refused
+	 * here, even while offline. */
+	sealed = ncu_signal_seal (self, peer_key, payload, NULL, error);
+	if (!sealed)
 		return FALSE;
-	if (payload->type == NCU_SIGNAL_TYPE_BYE) {
-		g_clear_pointer (&peer->offer, ncu_signal_payload_free);
-		if (!ncu_signal_mqtt_is_connected (self->mqtt))
-			return TRUE;
-		clear_retained (self, peer);
-		return send_sealed (self, peer, payload, FALSE, error);
-	}
 	g_clear_pointer (&peer->offer, ncu_signal_payload_free);
-	peer->offer = ncu_signal_payload_copy (payload);
-	send_offer (self, peer);
+	if (payload->type == NCU_SIGNAL_TYPE_OFFER)
+		peer->offer = ncu_signal_payload_copy (payload);
+	if (!ncu_signal_mqtt_is_connected (self->mqtt)) {
+		/* The offer goes out, or its retained copy is deleted, on connect. */
+		peer->clear_pending = payload->type == NCU_SIGNAL_TYPE_BYE;
+		return TRUE;
+	}
+	peer->clear_pending = FALSE;
+	if (payload->type == NCU_SIGNAL_TYPE_BYE)
+		clear_retained (self, peer);
+	if (!publish_sealed (self, peer, sealed, payload->type == NCU_SIGNAL_TYPE_OFFER, &local))
+		g_debug ("signaling: to %s: %s", peer->key_text, local->message);
 	return TRUE;
 }
 

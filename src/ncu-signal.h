@@ -127,8 +127,10 @@ void ncu_signal_start (NcuSignal *signal);
  * Sends @payload to a peer. Its sequence, timestamp and recipient are
  * filled in here. An offer becomes the peer's current offer: published
  * retained now if connected, refreshed every expiry/2 and republished
- * after reconnects. A bye is published once (not retained), withdraws
- * the current offer and deletes its retained copy.
+ * after reconnects. A bye is published once (not retained) when
+ * connected, withdraws the current offer and deletes its retained copy
+ * (at the next connect when offline). FALSE only for an unknown peer or
+ * a payload a peer would refuse; broker trouble is retried, not reported.
  */
 gboolean ncu_signal_publish (NcuSignal *signal, const guint8 peer_key[NCU_KEY_LEN],
                              const NcuSignalPayload *payload, GError **error);

@@ -4,8 +4,8 @@
 # with only loopback: back-off while the broker is down, an offer exchange,
 # hostile publishers (garbage, a non-peer key, a replay, oversize, a flood),
 # a late subscriber served by a retained offer, MQTT over TLS, bad
-# credentials, a broker restart, and a clean free that leaves no retained
-# message behind.
+# credentials and names, retained offers refreshed and expiring, a broker
+# restart, and a clean free that leaves no retained message behind.
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/signal-test-lib.sh"
@@ -125,7 +125,7 @@ retained "$(topic "$URL_d" "$URL_a")" || sig_fail "no retained offer of a to d"
 sig_driver_start d --key-file "$T/d.key" --url mqtt://127.0.0.1:$PORT "${auth[@]}" --peer "$PK_a"
 sig_expect d "^message $URL_a offer 000000000000a0d1 "
 
-sig_step "MQTT over TLS (the name checked against the certificate); a wrong CA and password fail"
+sig_step "MQTT over TLS (the name checked against the certificate); a wrong CA, password or name fail"
 sig_cmd a "offer 2 a0e1"
 sig_driver_start e --key-file "$T/e.key" --url mqtts://localhost:$PORT_TLS --ca-file "$T/ca.pem" \
 	--peer "$PK_a"
@@ -137,15 +137,18 @@ sig_driver_start f --key-file "$T/f.key" --url mqtts://localhost:$PORT_TLS \
 	--ca-file "$T/other-ca.pem" --peer "$PK_a"
 sig_driver_start g --key-file "$T/f.key" --url mqtt://127.0.0.1:$PORT --username signal-user \
 	--password-file "$T/wrong-password" --peer "$PK_a"
+sig_driver_start i --key-file "$T/f.key" --url mqtt://no-such-broker.invalid:$PORT --peer "$PK_a"
 sig_expect_stat f failures ge 2 15
 sig_expect_stat g failures ge 2 15
+sig_expect_stat i failures ge 2 15
+grep -q 'error=cannot resolve the signaling broker no-such-broker.invalid' \
+	<(grep '^stats' "$T/i.out" | tail -n 1) || sig_fail "i does not report the name"
 sig_has f '^state connected' && sig_fail "f connected with the wrong CA"
 sig_has g '^state connected' && sig_fail "g connected with a wrong password"
 grep -q 'error=.*refused the connection' <(grep '^stats' "$T/g.out" | tail -n 1) ||
 	sig_fail "g does not report the refusal"
 grep -q -e signal-secret -e wrong-secret "$T"/*.out "$T/broker.log" && sig_fail "a password was logged"
-sig_driver_quit f
-sig_driver_quit g
+for n in f g i; do sig_driver_quit $n; done
 
 sig_step "retained offers are refreshed before they expire, and expire after a crash"
 sig_driver_start h --key-file "$T/h.key" --url mqtt://127.0.0.1:$PORT "${auth[@]}" \
