@@ -42,7 +42,13 @@ mapping() {
 
 echo
 echo "== NAT mappings (STUN from local UDP port 40000 to $server1 and $server2)"
-tb_step "STUN mappings (3 hosts)" eval 'for h in hostA hostB hostC; do mapping "$h"; done'
+mappings() {
+	local host
+	for host in "${TB_HOSTS[@]}"; do
+		mapping "$host"
+	done
+}
+tb_step "STUN mappings (${#TB_HOSTS[@]} hosts)" mappings
 
 echo
 echo "== TURN relay for hostB (behind the symmetric NAT)"
@@ -63,9 +69,9 @@ for host in hostA hostB; do
 	tb_nmcli "$host" device
 done
 
-t0=$(tb__now_us)
+t0=$(tb_now_us)
 tb_cleanup 0
-TB_TIMINGS+=("cleanup $(tb__fmt_us $(($(tb__now_us) - t0)))")
+TB_TIMINGS+=("cleanup $(tb_fmt_us $(($(tb_now_us) - t0)))")
 echo
 echo "== Timings"
 tb_timings

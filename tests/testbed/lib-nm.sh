@@ -140,7 +140,8 @@ tb_start_nm() {
 }
 
 tb__start_nm() {
-	local host=$1 dir=$TB_TMP/nm-$host keyfile
+	local host=$1 dir keyfile
+	dir=$TB_TMP/nm-$host
 	mkdir -p "$dir/etc/system-connections" "$dir/etc/conf.d" "$dir/var" "$dir/vpn"
 	TB_NM_DIR[$host]=$dir
 	tb__nm_conf >"$dir/etc/NetworkManager.conf"

@@ -29,6 +29,19 @@ declare -gA TB__NFT=()          # role -> nftables ruleset
 declare -gA TB__BATCH=()        # role -> `ip -batch` lines run in its namespace
 TB__LINKS=""                    # `ip -batch` lines creating the veth pairs
 
+# Run in each new namespace as `sh -c "$TB__NS_SETUP" NFT-FILE SYSCTL...`.
+# Where br_netfilter is loaded (its sysctls are then per namespace, default
+# on), bridged frames would cross the IP hooks: the NAT's forward chain would
+# drop LAN-to-LAN traffic no home router filters. Switch that off.
+TB__NS_SETUP='
+	sysctl -q -w "$@" >/dev/null || exit 1
+	if [ -d /proc/sys/net/bridge ]; then
+		sysctl -q -w net.bridge.bridge-nf-call-iptables=0 \
+			net.bridge.bridge-nf-call-ip6tables=0 \
+			net.bridge.bridge-nf-call-arptables=0 >/dev/null || exit 1
+	fi
+	[ ! -s "$0" ] || nft -f "$0"'
+
 # tb__plan_ns ROLE [SYSCTL...]: plan ROLE's namespace with IPv6 disabled and lo up.
 tb__plan_ns() {
 	local role=$1
@@ -71,8 +84,7 @@ tb__build_planned() {
 			: >"$TB_TMP/nft-$role.conf"
 		fi
 		# shellcheck disable=SC2086 # the sysctl list is split on purpose
-		ip netns exec "$ns" sh -c 'sysctl -q -w "$@" >/dev/null && { [ ! -s "$0" ] || nft -f "$0"; }' \
-			"$TB_TMP/nft-$role.conf" ${TB__SYSCTL[$role]} ||
+		ip netns exec "$ns" sh -c "$TB__NS_SETUP" "$TB_TMP/nft-$role.conf" ${TB__SYSCTL[$role]} ||
 			tb_fail "sysctl or nftables setup of $ns failed (see $TB_TMP/nft-$role.conf)"
 	done
 	tb__ip_batch <<<"$TB__LINKS"

@@ -76,22 +76,26 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 
 # ---- messages, timing, failing ---------------------------------------------
 
-# tb__now_us: microseconds since the epoch.
-tb__now_us() {
+# tb_now_us: microseconds since the epoch (for measuring durations).
+tb_now_us() {
 	local t=${EPOCHREALTIME/./}
 	echo "$((10#$t))"
 }
 
-# tb__fmt_us US: "1.234" (seconds, three decimals).
-tb__fmt_us() {
+# tb_fmt_us MICROSECONDS: "1.234" (seconds, three decimals).
+tb_fmt_us() {
 	printf '%d.%03d' "$(($1 / 1000000))" "$((($1 % 1000000) / 1000))"
 }
+
+# older names, kept for tests written against them
+tb__now_us() { tb_now_us; }
+tb__fmt_us() { tb_fmt_us "$@"; }
 
 # tb_log MESSAGE...: a "# [+seconds] message" line on stderr.
 tb_log() {
 	local t=0
-	[[ -n $TB__T0 ]] && t=$(($(tb__now_us) - TB__T0))
-	echo "# [+$(tb__fmt_us "$t")] $*" >&"${TB__STDERR:-2}"
+	[[ -n $TB__T0 ]] && t=$(($(tb_now_us) - TB__T0))
+	echo "# [+$(tb_fmt_us "$t")] $*" >&"${TB__STDERR:-2}"
 }
 
 # tb_fail MESSAGE...: print "FAIL: message", then exit 1 (the EXIT trap
@@ -105,11 +109,11 @@ tb_fail() {
 tb_step() {
 	local label=$1 t0 dt
 	shift
-	t0=$(tb__now_us)
+	t0=$(tb_now_us)
 	"$@"
-	dt=$(($(tb__now_us) - t0))
-	TB_TIMINGS+=("$label $(tb__fmt_us "$dt")")
-	tb_log "$label: $(tb__fmt_us "$dt") s"
+	dt=$(($(tb_now_us) - t0))
+	TB_TIMINGS+=("$label $(tb_fmt_us "$dt")")
+	tb_log "$label: $(tb_fmt_us "$dt") s"
 }
 
 # tb_timings: print every recorded step as "label: seconds s".
@@ -135,9 +139,9 @@ tb_require() {
 tb_wait_until() {
 	local timeout=$1 desc=$2 deadline delay=0.01
 	shift 2
-	deadline=$(($(tb__now_us) + timeout * 1000000))
+	deadline=$(($(tb_now_us) + timeout * 1000000))
 	until "$@" >/dev/null 2>&1; do
-		(($(tb__now_us) < deadline)) || tb_fail "timed out after ${timeout}s waiting for $desc"
+		(($(tb_now_us) < deadline)) || tb_fail "timed out after ${timeout}s waiting for $desc"
 		sleep "$delay"
 		case $delay in 0.01) delay=0.02 ;; 0.02) delay=0.05 ;; 0.05) delay=0.1 ;; esac
 	done
@@ -203,8 +207,8 @@ tb_stop() {
 	local pid=$1 timeout=${2:-5} deadline
 	if tb__ours "$pid"; then
 		kill -TERM "$pid" 2>/dev/null
-		deadline=$(($(tb__now_us) + timeout * 1000000))
-		while tb__ours "$pid" && (($(tb__now_us) < deadline)); do
+		deadline=$(($(tb_now_us) + timeout * 1000000))
+		while tb__ours "$pid" && (($(tb_now_us) < deadline)); do
 			sleep 0.02
 		done
 		tb__ours "$pid" && kill -KILL "$pid" 2>/dev/null
@@ -224,9 +228,8 @@ tb__kill_ns_processes() {
 
 # tb__delete_ns NS: kill what is left in NS, then delete it.
 tb__delete_ns() {
-	local i
 	tb__kill_ns_processes "$1"
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		ip netns del "$1" 2>/dev/null && return 0
 		[[ -e /run/netns/$1 ]] || return 0
 		sleep 0.1
@@ -321,9 +324,9 @@ tb_cleanup() {
 	for pid in "${TB_NM_PID[@]}" "${TB__PIDS[@]}"; do
 		tb__ours "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
-	deadline=$(($(tb__now_us) + 5000000))
+	deadline=$(($(tb_now_us) + 5000000))
 	for pid in "${TB__PIDS[@]}"; do
-		while tb__ours "$pid" && (($(tb__now_us) < deadline)); do
+		while tb__ours "$pid" && (($(tb_now_us) < deadline)); do
 			sleep 0.02
 		done
 		tb__ours "$pid" && kill -KILL "$pid" 2>/dev/null
@@ -361,7 +364,7 @@ tb__on_signal() {
 # create $TB_TMP. Call once, right after sourcing.
 tb_init() {
 	TB_ID=$$
-	TB__T0=$(tb__now_us)
+	TB__T0=$(tb_now_us)
 	exec {TB__STDERR}>&2
 	((EUID == 0)) || tb_fail "the test bed needs root (network namespaces, nftables); run as root"
 	tb_require ip nft unshare nsenter sysctl

@@ -92,7 +92,7 @@ leftovers() {
 assert_clean() {
 	local left
 	left=$(leftovers "$1")
-	[[ -z $left ]] || tb_fail "$2 left behind: $(echo $left)"
+	[[ -z $left ]] || tb_fail "$2 left behind: ${left//$'\n'/, }"
 	[[ $(host_state) == "$host_before" ]] ||
 		tb_fail "$2 changed the host: $(diff <(echo "$host_before") <(host_state))"
 	echo "PASS: $2: nothing left, host unchanged ($(grep -c '^ns ' "$1") namespaces, $(grep -c '^pid ' "$1") processes checked)"

@@ -59,7 +59,9 @@
 #define ATTR_REQUESTED_TRANSPORT 0x0019
 #define ATTR_XOR_MAPPED_ADDRESS  0x0020
 
-#define RETRANSMIT_MS       200
+/* Retransmissions start fast (everything is on one machine) and back off. */
+#define RETRANSMIT_FIRST_MS 50
+#define RETRANSMIT_MAX_MS   400
 
 typedef struct {
 	guint8 buf[STUN_MAX_LEN];
@@ -296,13 +298,14 @@ receive_reply (int fd, const struct sockaddr_in *server, const guint8 tid[12],
 	}
 }
 
-/* Sends @msg and retransmits every RETRANSMIT_MS until a reply arrives or
- * @timeout_ms passes. */
+/* Sends @msg and retransmits (50 ms, doubling up to 400 ms) until a reply
+ * arrives or @timeout_ms passes. */
 static gboolean
 transact (int fd, const struct sockaddr_in *server, const StunMsg *msg, int timeout_ms,
           StunReply *reply, GError **error)
 {
 	gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+	int wait_ms = RETRANSMIT_FIRST_MS;
 
 	while (g_get_monotonic_time () < deadline) {
 		if (sendto (fd, msg->buf, msg->len, 0, (const struct sockaddr *) server, sizeof *server) < 0
@@ -311,8 +314,9 @@ transact (int fd, const struct sockaddr_in *server, const StunMsg *msg, int time
 			             "send: %s", g_strerror (errno));
 			return FALSE;
 		}
-		if (receive_reply (fd, server, msg->buf + 8, RETRANSMIT_MS, reply))
+		if (receive_reply (fd, server, msg->buf + 8, wait_ms, reply))
 			return TRUE;
+		wait_ms = MIN (wait_ms * 2, RETRANSMIT_MAX_MS);
 	}
 	g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
 	             "no reply within %d ms", timeout_ms);
