@@ -15,8 +15,9 @@
 #   tb_nmcli hostA general status
 #
 # Conventions: public functions start with tb_, internal ones with tb__.
-# Every function either succeeds or ends the test through tb_fail (exit 1
-# with the reason on stderr), so callers need no error handling.
+# The setup functions either succeed or end the test through tb_fail (exit 1
+# with the reason on stderr), so callers need no error handling; tb_exec,
+# tb_nm_exec and tb_nmcli return the status of the command they run.
 # Works with and without `set -euo pipefail` in the caller.
 
 # ---- constants (read-only for tests) ---------------------------------------
@@ -329,7 +330,10 @@ tb_cleanup() {
 		while tb__ours "$pid" && (($(tb_now_us) < deadline)); do
 			sleep 0.02
 		done
-		tb__ours "$pid" && kill -KILL "$pid" 2>/dev/null
+		if tb__ours "$pid"; then
+			echo "# ${TB__PID_NAME[$pid]:-process $pid} did not stop within 5 s: SIGKILL" >&2
+			kill -KILL "$pid" 2>/dev/null
+		fi
 		wait "$pid" 2>/dev/null
 	done
 	for ns in $(tb_namespaces); do
