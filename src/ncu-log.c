@@ -65,8 +65,9 @@ ncu_log_init (gboolean debug)
 
 	if (env) {
 		gint64 v = g_ascii_strtoll (env, NULL, 10);
+		/* Warnings say why a connection failed: never hide them. */
 		if (v >= LOG_EMERG && v <= LOG_DEBUG)
-			log_level = (int) v;
+			log_level = MAX ((int) v, LOG_WARNING);
 	}
 	if (debug)
 		log_level = LOG_DEBUG;

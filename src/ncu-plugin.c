@@ -105,8 +105,10 @@ real_connect (NMVpnServicePlugin *plugin, NMConnection *connection, GError **err
 	NcuProfile *profile;
 
 	profile = profile_from_connection (connection, error);
-	if (!profile)
+	if (!profile) {
+		g_warning ("cannot connect '%s': %s", nm_connection_get_id (connection), (*error)->message);
 		return FALSE;
+	}
 	g_clear_pointer (&self->tunnel, ncu_tunnel_free);
 	g_message ("connecting '%s' with %u peer(s)", nm_connection_get_id (connection),
 	           profile->peers->len);

@@ -109,6 +109,10 @@ main (int argc, char *argv[])
 	g_main_loop_run (svc.loop);
 
 	ncu_plugin_stop (svc.plugin);
+	/* The last reply (an error for Connect) may still be queued; without
+	 * the flush NetworkManager sees only that we went away. */
+	g_dbus_connection_flush_sync (nm_vpn_service_plugin_get_connection (NM_VPN_SERVICE_PLUGIN (svc.plugin)),
+	                              NULL, NULL);
 	g_clear_object (&svc.plugin);
 	g_main_loop_unref (svc.loop);
 	return EXIT_SUCCESS;

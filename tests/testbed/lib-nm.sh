@@ -81,16 +81,26 @@ EOF
 
 # tb_install_plugin HOST: write nm-cunicu-service.name into HOST's private
 # /usr/lib/NetworkManager/VPN, made from data/nm-cunicu-service.name.in with
-# program=$top_builddir/src/nm-cunicu-service and
+# program= a wrapper that runs $top_builddir/src/nm-cunicu-service (under
+# $TB_SERVICE_WRAPPER, e.g. valgrind, when set) with stderr in service.log, and
 # plugin=$top_builddir/properties/.libs/libnm-vpn-plugin-cunicu.so
 # (root-owned, mode 0644: NetworkManager skips other files silently).
 # tb_start_nm calls it before NetworkManager starts.
 tb_install_plugin() {
-	local host=$1 in=$top_srcdir/data/nm-cunicu-service.name.in out
+	local host=$1 in=$top_srcdir/data/nm-cunicu-service.name.in out wrapper
 	out=$TB_TMP/nm-$host/vpn/nm-cunicu-service.name
 	[[ -r $in ]] || tb_fail "$in not found"
 	mkdir -p "${out%/*}"
-	sed -e "s|@LIBEXECDIR@|$top_builddir/src|g" \
+	# NetworkManager sends a VPN service's output nowhere; the wrapper keeps
+	# it in service.log beside NetworkManager's log (tb_dump_logs shows it).
+	wrapper=$TB_TMP/nm-$host/vpn/nm-cunicu-service
+	cat >"$wrapper" <<-WRAPPER
+	#!/bin/sh
+	exec ${TB_SERVICE_WRAPPER:-} "$top_builddir/src/nm-cunicu-service" "\$@" 2>>"$TB_TMP/nm-$host/service.log"
+	WRAPPER
+	chown root:root "$wrapper"
+	chmod 0755 "$wrapper"
+	sed -e "s|@LIBEXECDIR@|${wrapper%/*}|g" \
 	    -e "s|@PLUGINDIR@|$top_builddir/properties/.libs|g" "$in" >"$out"
 	grep -q '@[A-Z_]*@' "$out" && tb_fail "$in has placeholders tb_install_plugin does not know"
 	chown root:root "$out"
