@@ -261,10 +261,12 @@ void
 ncu_peer_handle_payload (NcuPeer *peer, const NcuSignalPayload *payload)
 {
 	if (payload->type == NCU_SIGNAL_TYPE_BYE) {
-		g_message ("peer %s: said bye", peer->name);
-		if (payload->session_id == peer->remote_session) {
-			peer->remote_session = 0;
-			ncu_proxy_set_ready (peer->proxy, FALSE);
+		/* The remote session is gone; ours was built for it and holds its
+		 * credentials. A fresh session is what the remote will find when
+		 * it comes back. */
+		if (payload->session_id == peer->remote_session || peer->remote_session == 0) {
+			g_message ("peer %s: said bye, starting a fresh session", peer->name);
+			peer_new_session (peer, NULL);
 		}
 		return;
 	}
@@ -273,7 +275,10 @@ ncu_peer_handle_payload (NcuPeer *peer, const NcuSignalPayload *payload)
 		peer_apply_remote (peer, payload);
 		return;
 	}
-	if (payload->remote_session_id != 0 && payload->remote_session_id == peer->local_session) {
+	/* An answer counts only while our session has none yet: the agent
+	 * takes one set of remote credentials per session. */
+	if (payload->remote_session_id != 0 && payload->remote_session_id == peer->local_session
+	    && peer->remote_session == 0) {
 		g_debug ("peer %s: answer to our session", peer->name);
 		peer_apply_remote (peer, payload);
 		return;

@@ -92,17 +92,17 @@ e2e_ping_ok() {
 # seconds it took (from the call) on stdout.
 e2e_wait_ping() {
 	local host=$1 addr=$2 limit=$3 t0 t1
-	t0=$(tb__now_us)
+	t0=$(tb_now_us)
 	while ! tb_exec "$host" ping -c 1 -W 0.2 -n "$addr" >/dev/null 2>&1; do
-		t1=$(tb__now_us)
+		t1=$(tb_now_us)
 		if (((t1 - t0) > limit * 1000000)); then
 			e2e_status "$host" >&2 || true
 			tb_dump_logs 80 >&2 || true
 			tb_fail "$host: no ping reply from $addr within ${limit}s"
 		fi
 	done
-	t1=$(tb__now_us)
-	tb__fmt_us $((t1 - t0))
+	t1=$(tb_now_us)
+	tb_fmt_us $((t1 - t0))
 }
 
 # e2e_status HOST [ARGS]: nm-cunicu-status inside HOST's NetworkManager.

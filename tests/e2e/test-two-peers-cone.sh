@@ -18,13 +18,13 @@ e2e_keys hostA hostB
 e2e_mesh_profile hostA hostB
 e2e_mesh_profile hostB hostA
 
-t0=$(tb__now_us)
+t0=$(tb_now_us)
 e2e_up hostA &
 up_a=$!
 e2e_up hostB
 wait "$up_a" || tb_fail "hostA: connection up failed"
 took=$(e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10)
-echo "first ping A->B after $(tb__fmt_us $(($(tb__now_us) - t0))) s from nmcli up ($took s after both were up)"
+echo "first ping A->B after $(tb_fmt_us $(($(tb_now_us) - t0))) s from nmcli up ($took s after both were up)"
 e2e_ping_ok hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A"
 
 e2e_status hostA

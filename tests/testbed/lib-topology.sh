@@ -164,6 +164,7 @@ table inet $TB_PREFIX {
 		ct state invalid drop
 		iifname "lo" accept
 		meta l4proto icmp accept
+		meta l4proto ipv6-icmp accept
 	}
 }
 EOF
