@@ -9,6 +9,7 @@
 #include "ncu-log.h"
 
 static int log_level = LOG_NOTICE;
+static gboolean log_syslog;
 
 static int
 syslog_level_of (GLogLevelFlags flags)
@@ -51,6 +52,10 @@ ncu_log_writer (GLogLevelFlags flags, const GLogField *fields, gsize n_fields,
 	}
 	if (!message)
 		return G_LOG_WRITER_UNHANDLED;
+	if (log_syslog) {
+		syslog (level, "%s", message);
+		return G_LOG_WRITER_HANDLED;
+	}
 	/* NetworkManager prefixes nothing: say who we are. */
 	fprintf (stderr, "nm-cunicu[%ld] <%s> %s\n", (long) getpid (),
 	         level_name (level), message);
@@ -71,5 +76,10 @@ ncu_log_init (gboolean debug)
 	}
 	if (debug)
 		log_level = LOG_DEBUG;
+	/* NetworkManager asks for syslog when it logs there itself; --debug
+	 * (a developer at a terminal) keeps stderr. */
+	log_syslog = !debug && g_strcmp0 (g_getenv ("NM_VPN_LOG_SYSLOG"), "1") == 0;
+	if (log_syslog)
+		openlog ("nm-cunicu", LOG_PID, LOG_DAEMON);
 	g_log_set_writer_func (ncu_log_writer, NULL, NULL);
 }

@@ -45,6 +45,9 @@ struct _NcuProxy {
 	guint grace_ms;
 	GSource *grace_source;
 	GQueue held;                  /* of GBytes*, oldest first */
+	GBytes *initiation;           /* our last handshake initiation, unanswered */
+	GSource *resend_source;
+	guint resend_delay_ms;
 	NcuProxyStats stats;
 };
 
@@ -80,14 +83,78 @@ batch_unref (void)
 	g_clear_pointer (&batch.data, g_free);
 }
 
-/* ---- holding ---- */
+/* ---- WireGuard's first handshake ----
+ *
+ * WireGuard message type 1 (a little-endian 32-bit word), 148 bytes. Two
+ * initiations crossing each other cost WireGuard 5 s: until ICE connects,
+ * the non-initiating side drops its own and keeps everything else (its
+ * answers to the remote's initiation above all).
+ *
+ * The initiating side's first initiation may reach the remote before the
+ * remote's ICE agent accepts data on the new pair, and WireGuard would
+ * retry only after 5 s. So the initiator sends it again, backing off from
+ * 100 ms, until the remote answers with anything. A duplicate that arrives
+ * after the original was processed is refused by WireGuard's timestamp
+ * check, so repeating is harmless. */
+
+#define RESEND_FIRST_MS 100
+#define RESEND_LAST_MS  1600
+
+static gboolean
+is_handshake_initiation (const guint8 *buf, gsize len)
+{
+	static const guint8 type_initiation[4] = { 1, 0, 0, 0 };
+
+	return len == 148 && memcmp (buf, type_initiation, 4) == 0;
+}
+
+static void send_to_ice (NcuProxy *proxy, const guint8 *buf, gsize len);
 
 static void
-discard_held (NcuProxy *proxy)
+stop_resending (NcuProxy *proxy)
 {
-	proxy->stats.dropped_hold += g_queue_get_length (&proxy->held);
-	g_queue_clear_full (&proxy->held, (GDestroyNotify) g_bytes_unref);
+	if (proxy->resend_source) {
+		g_source_destroy (proxy->resend_source);
+		g_clear_pointer (&proxy->resend_source, g_source_unref);
+	}
+	g_clear_pointer (&proxy->initiation, g_bytes_unref);
 }
+
+static gboolean
+on_resend (gpointer data)
+{
+	NcuProxy *proxy = data;
+	gsize len;
+	const guint8 *buf = g_bytes_get_data (proxy->initiation, &len);
+
+	send_to_ice (proxy, buf, len);
+	proxy->resend_delay_ms *= 2;
+	if (proxy->resend_delay_ms > RESEND_LAST_MS) {
+		g_clear_pointer (&proxy->resend_source, g_source_unref);
+		g_clear_pointer (&proxy->initiation, g_bytes_unref);
+		return G_SOURCE_REMOVE;
+	}
+	g_source_set_ready_time (proxy->resend_source,
+	                         g_get_monotonic_time () + proxy->resend_delay_ms * 1000);
+	return G_SOURCE_CONTINUE;
+}
+
+/* An initiation of ours just went out: repeat it until answered. */
+static void
+note_initiation (NcuProxy *proxy, const guint8 *buf, gsize len)
+{
+	if (!proxy->initiator || !is_handshake_initiation (buf, len))
+		return;
+	stop_resending (proxy);
+	proxy->initiation = g_bytes_new (buf, len);
+	proxy->resend_delay_ms = RESEND_FIRST_MS;
+	proxy->resend_source = g_timeout_source_new (RESEND_FIRST_MS);
+	g_source_set_callback (proxy->resend_source, on_resend, proxy, NULL);
+	g_source_set_static_name (proxy->resend_source, "ncu-proxy resend");
+	g_source_attach (proxy->resend_source, ncu_ice_get_context (proxy->ice));
+}
+
+/* ---- holding ---- */
 
 static void
 hold (NcuProxy *proxy, const guint8 *buf, gsize len)
@@ -122,6 +189,7 @@ flush_held (NcuProxy *proxy)
 		const guint8 *buf = g_bytes_get_data (bytes, &len);
 
 		send_to_ice (proxy, buf, len);
+		note_initiation (proxy, buf, len);
 		g_bytes_unref (bytes);
 	}
 }
@@ -168,10 +236,18 @@ from_wireguard (NcuProxy *proxy, const struct iovec *packets, guint n)
 
 		proxy->stats.wg_to_ice_packets += sent;
 		proxy->stats.dropped_to_ice += n - sent;
+		/* Initiations are rare (every 2 minutes); the check is a length. */
+		for (guint i = 0; i < n; i++)
+			note_initiation (proxy, packets[i].iov_base, packets[i].iov_len);
 		return;
 	}
-	for (guint i = 0; i < n; i++)
+	for (guint i = 0; i < n; i++) {
+		if (!proxy->initiator && is_handshake_initiation (packets[i].iov_base, packets[i].iov_len)) {
+			proxy->stats.dropped_hold++;
+			continue;
+		}
 		hold (proxy, packets[i].iov_base, packets[i].iov_len);
+	}
 }
 
 static gboolean
@@ -218,14 +294,16 @@ on_ice_recv (NcuIce *ice, guint8 *buf, gsize len, gpointer data)
 {
 	NcuProxy *proxy = data;
 
-	/* The remote's first packet is its WireGuard initiation: what the
-	 * non-initiator holds so far are its own initiations, which would
-	 * collide. Its answers come later and are kept. */
-	if (!proxy->initiator && proxy->state != FORWARDING && !g_queue_is_empty (&proxy->held))
-		discard_held (proxy);
+	/* Any packet from the remote means it has our initiation (or does not
+	 * need it): stop repeating it. */
+	if (proxy->initiation)
+		stop_resending (proxy);
+	/* The remote's first packet ends the wait: what we hold (our answers,
+	 * data) goes out behind it. */
 	if (proxy->state == GRACE) {
 		cancel_grace (proxy);
 		proxy->state = FORWARDING;
+		flush_held (proxy);
 	}
 
 	if (send (proxy->fd, buf, len, MSG_DONTWAIT) == (ssize_t) len) {
@@ -332,6 +410,7 @@ ncu_proxy_free (NcuProxy *proxy)
 		return;
 	ncu_ice_set_recv_func (proxy->ice, NULL, NULL);
 	cancel_grace (proxy);
+	stop_resending (proxy);
 	g_source_destroy (proxy->read_source);
 	g_source_unref (proxy->read_source);
 	close (proxy->fd);
@@ -358,6 +437,7 @@ ncu_proxy_set_ready (NcuProxy *proxy, gboolean ready)
 {
 	if (!ready) {
 		cancel_grace (proxy);
+		stop_resending (proxy);
 		proxy->state = HOLDING;
 		return;
 	}

@@ -82,7 +82,8 @@ EOF
 # tb_install_plugin HOST: write nm-cunicu-service.name into HOST's private
 # /usr/lib/NetworkManager/VPN, made from data/nm-cunicu-service.name.in with
 # program= a wrapper that runs $top_builddir/src/nm-cunicu-service (under
-# $TB_SERVICE_WRAPPER, e.g. valgrind, when set) with stderr in service.log, and
+# $TB_SERVICE_WRAPPER, e.g. valgrind, when set; with --debug when
+# TB_SERVICE_DEBUG is set) with stderr in service.log, and
 # plugin=$top_builddir/properties/.libs/libnm-vpn-plugin-cunicu.so
 # (root-owned, mode 0644: NetworkManager skips other files silently).
 # tb_start_nm calls it before NetworkManager starts.
@@ -91,12 +92,13 @@ tb_install_plugin() {
 	out=$TB_TMP/nm-$host/vpn/nm-cunicu-service.name
 	[[ -r $in ]] || tb_fail "$in not found"
 	mkdir -p "${out%/*}"
-	# NetworkManager sends a VPN service's output nowhere; the wrapper keeps
-	# it in service.log beside NetworkManager's log (tb_dump_logs shows it).
+	# NetworkManager asks VPN services to log to syslog, which the bed does
+	# not run; the wrapper keeps their stderr in service.log beside
+	# NetworkManager's log instead (tb_dump_logs shows it).
 	wrapper=$TB_TMP/nm-$host/vpn/nm-cunicu-service
 	cat >"$wrapper" <<-WRAPPER
 	#!/bin/sh
-	exec ${TB_SERVICE_WRAPPER:-} "$top_builddir/src/nm-cunicu-service" "\$@" 2>>"$TB_TMP/nm-$host/service.log"
+	exec env -u NM_VPN_LOG_SYSLOG ${TB_SERVICE_WRAPPER:-} "$top_builddir/src/nm-cunicu-service" "\$@" ${TB_SERVICE_DEBUG:+--debug} 2>>"$TB_TMP/nm-$host/service.log"
 	WRAPPER
 	chown root:root "$wrapper"
 	chmod 0755 "$wrapper"
