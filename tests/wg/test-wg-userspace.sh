@@ -13,11 +13,11 @@
 
 set -u
 
-fail () { echo "FAIL: $*" >&2; exit 1; }
-note () { echo "# $*"; }
-
-top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
 DRIVER=$top_builddir/tests/wg/wg-driver
+# shellcheck source=lib-wg.sh
+. "$top_srcdir/tests/wg/lib-wg.sh"
 
 [ "$(id -u)" = 0 ] || fail "must run as root (it creates network namespaces)"
 command -v wireguard-go >/dev/null || fail "wireguard-go not found: apt-get install wireguard-go"
@@ -29,107 +29,19 @@ ID=$$
 NSA=ncu-wgA-$ID
 NSB=ncu-wgB-$ID
 TMP=$(mktemp -d /tmp/ncu-wg-test.XXXXXX)
-declare -A WFD RFD PID JOB
-R=
 
 cleanup () {
-	local rc=$? n t
-	for n in "${!WFD[@]}"; do eval "exec ${WFD[$n]}>&-"; done   # EOF: driver frees and exits
-	for n in "${!PID[@]}"; do
-		for ((t = 0; t < 100; t++)); do kill -0 "${PID[$n]}" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "${PID[$n]}" 2>/dev/null
-	done
-	for n in "${!RFD[@]}"; do eval "exec ${RFD[$n]}<&-"; done
-	for n in "${!JOB[@]}"; do
-		wait "${JOB[$n]}" && continue
-		echo "FAIL: driver $n exited with status $? (see its log)" >&2
-		[ $rc -eq 0 ] && rc=1
-	done
+	local rc=$?
+	wg_drivers_stop "$rc"
+	rc=$STOP_RC
 	wait
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
-	if [ $rc -ne 0 ]; then
-		for n in "$TMP"/*.log; do [ -s "$n" ] && { echo "--- $n"; cat "$n"; }; done
-	fi
 	rm -rf "$TMP"
-	exit $rc
+	exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-# start_driver NAME NETNS [VAR=value...]: a driver with a private /run
-start_driver () {
-	local name=$1 ns=$2 w r line
-	shift 2
-	mkfifo "$TMP/$name.in" "$TMP/$name.out"
-	ip netns exec "$ns" unshare --mount --propagation private \
-		env "$@" sh -c 'mount -t tmpfs ncu-test-run /run && exec ${NCU_TEST_WRAPPER:-} "$0"' "$DRIVER" \
-		<"$TMP/$name.in" >"$TMP/$name.out" 2>"$TMP/$name.log" &
-	JOB[$name]=$!
-	exec {w}>"$TMP/$name.in"
-	exec {r}<"$TMP/$name.out"
-	WFD[$name]=$w
-	RFD[$name]=$r
-	read -r -t 30 line <&"$r" || fail "driver $name did not start"
-	[[ $line == "ready "* ]] || fail "driver $name: $line"
-	PID[$name]=${line#ready }
-}
-
-# cmd NAME COMMAND...: sends a command, the reply line lands in $R.
-# Messages name only the command word: arguments may hold a pre-shared key.
-cmd () {
-	local name=$1
-	shift
-	echo "$*" >&"${WFD[$name]}"
-	read -r -t 30 R <&"${RFD[$name]}" || fail "driver $name: no reply to '$1'"
-}
-
-ok () {
-	cmd "$@"
-	[[ $R == ok* ]] || fail "driver $1: '$2' failed: $R"
-}
-
-# dump NAME: our module's view, sorted like wg_dump's, into $R
-dump () {
-	local line out=
-	ok "$1" dump
-	while read -r -t 30 line <&"${RFD[$1]}"; do
-		[ "$line" = end ] && break
-		out+=$line$'\n'
-	done
-	R=$(printf '%s' "$out" | { IFS= read -r first; echo "$first"; sort; })
-}
-
-# in NAME CMD...: run in the driver's network and mount namespace
-in_ns () {
-	local name=$1
-	shift
-	nsenter -t "${PID[$name]}" -n -m "$@"
-}
-
-# wg_dump NAME IFNAME: `wg show dump` without the private key, peers sorted
-wg_dump () {
-	in_ns "$1" wg show "$2" dump | {
-		IFS=$'\t' read -r _priv pub port mark
-		printf '%s\t%s\t%s\n' "$pub" "$port" "$mark"
-		sort
-	}
-}
-
-# peer_line DUMP PUBKEY
-peer_line () { printf '%s\n' "$1" | awk -F'\t' -v k="$2" 'NR > 1 && $1 == k'; }
-# field LINE N
-field () { printf '%s\n' "$1" | cut -f"$2"; }
-# static columns of a peer line: key, psk, endpoint, allowed IPs, keepalive
-static_cols () { printf '%s\n' "$1" | cut -f1-4,8; }
-
-wait_ping () {
-	local ns=$1 addr=$2 i
-	for ((i = 0; i < 20; i++)); do
-		ip netns exec "$ns" ping -c 1 -W 1 "$addr" >/dev/null 2>&1 && return 0
-	done
-	fail "no ping from $ns to $addr through the tunnel"
-}
 
 # ---- topology ----
 ip netns add "$NSA" || fail "cannot create namespace $NSA"
@@ -229,29 +141,8 @@ LBB=$(peer_line "$(wg_dump B wgB)" "$PUBA")
 [ "$(field "$LBB" 4)" = "10.99.0.1/32,fd99::1/128" ] || fail "allowed IPs of peer A on B"
 
 # ... and our own reading (ncu_wg_get_device) agrees with wg's
-for side in A:wgA B:wgB; do
-	name=${side%%:*}
-	ifname=${side#*:}
-	dump "$name"
-	OURS=$R
-	THEIRS=$(wg_dump "$name" "$ifname")
-	[ "$(printf '%s\n' "$OURS" | head -n1)" = "$(printf '%s\n' "$THEIRS" | head -n1)" ] ||
-		fail "$ifname: device line differs: ours '$(printf '%s\n' "$OURS" | head -n1)'"
-	[ "$(printf '%s\n' "$OURS" | wc -l)" = "$(printf '%s\n' "$THEIRS" | wc -l)" ] ||
-		fail "$ifname: peer count differs"
-	while IFS= read -r line; do
-		key=$(field "$line" 1)
-		theirs=$(peer_line "$THEIRS" "$key")
-		[ -n "$theirs" ] || fail "$ifname: wg does not show peer $key"
-		exp=$(static_cols "$theirs" | awk -F'\t' -v OFS='\t' '$2 != "(none)" { $2 = "(hidden)" } 1')
-		[ "$(static_cols "$line")" = "$exp" ] ||
-			fail "$ifname: peer $key: ours '$(static_cols "$line" | cut -f1,3-)' wg '$(static_cols "$theirs" | cut -f1,3-)'"
-		for col in 5 6 7; do   # counters only grow between our read and wg's
-			[ "$(field "$line" $col)" -le "$(field "$theirs" $col)" ] ||
-				fail "$ifname: peer $key: column $col ours $(field "$line" $col) > wg $(field "$theirs" $col)"
-		done
-	done < <(printf '%s\n' "$OURS" | tail -n +2)
-done
+check_readback A wgA
+check_readback B wgB
 note "every attribute set reads back the same through wg and ncu_wg_get_device"
 
 # ---- the private key is in no log, argv or environment ----

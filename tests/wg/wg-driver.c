@@ -11,7 +11,8 @@
  *   set-device <listen-port> <fwmark>
  *   set-peer <pub> <psk|-> <endpoint|-> <keepalive> <cidr,cidr|-> [replace] [remove]
  *   set-endpoint <pub> <endpoint>
- *   dump                                -> lines like `wg show <if> dump`
+ *   dump [file]                         -> lines like `wg show <if> dump`
+ *                                          (into file if given)
  *   wait-exit <seconds>                 -> ok <message of the exit callback>
  *   close                               -> ncu_wg_close (the device stays)
  *   free | quit
@@ -269,7 +270,7 @@ cmd_set_endpoint (Driver *d, char **argv, guint argc)
 
 /* The columns of `wg show <if> dump`, the private key left out. */
 static void
-print_peer (const NcuWgPeerInfo *p)
+print_peer (GString *out, const NcuWgPeerInfo *p)
 {
 	g_autofree char *pub = g_base64_encode (p->public_key, NCU_KEY_LEN);
 	g_autofree char *ep = ncu_wg_sockaddr_to_string ((const struct sockaddr *) &p->endpoint);
@@ -282,16 +283,23 @@ print_peer (const NcuWgPeerInfo *p)
 		g_ptr_array_add (ips, cidr_string (&g_array_index (p->allowed_ips, NcuCidr, i)));
 	g_ptr_array_add (ips, NULL);
 	joined = g_strjoinv (",", (char **) ips->pdata);
-	printf ("%s\t%s\t%s\t%s\t%" G_GINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%s\n",
-	        pub, p->has_preshared_key ? "(hidden)" : "(none)", ep ? ep : "(none)",
-	        *joined ? joined : "(none)", p->last_handshake_sec, p->rx_bytes, p->tx_bytes, ka);
+	g_string_append_printf (out, "%s\t%s\t%s\t%s\t%" G_GINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%" G_GUINT64_FORMAT "\t%s\n",
+	                        pub, p->has_preshared_key ? "(hidden)" : "(none)", ep ? ep : "(none)",
+	                        *joined ? joined : "(none)", p->last_handshake_sec, p->rx_bytes,
+	                        p->tx_bytes, ka);
 }
 
+/*
+ * Without @path the lines follow "ok" and end with "end"; with @path they go
+ * into that file and the reply is just "ok" (a shell reads a file at once,
+ * a pipe byte by byte: slow in an emulated guest).
+ */
 static void
-cmd_dump (Driver *d)
+cmd_dump (Driver *d, const char *path)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (NcuWgDeviceInfo) info = NULL;
+	g_autoptr (GString) out = g_string_new (NULL);
 	g_autofree char *pub = NULL;
 	g_autofree char *mark = NULL;
 
@@ -302,10 +310,17 @@ cmd_dump (Driver *d)
 	pub = info->has_public_key ? g_base64_encode (info->public_key, NCU_KEY_LEN)
 	                           : g_strdup ("(none)");
 	mark = info->fwmark ? g_strdup_printf ("0x%x", info->fwmark) : g_strdup ("off");
-	printf ("ok\n%s\t%u\t%s\n", pub, info->listen_port, mark);
+	g_string_append_printf (out, "%s\t%u\t%s\n", pub, info->listen_port, mark);
 	for (guint i = 0; i < info->peers->len; i++)
-		print_peer (info->peers->pdata[i]);
-	reply ("end");
+		print_peer (out, info->peers->pdata[i]);
+	if (!path) {
+		printf ("ok\n%s", out->str);
+		reply ("end");
+	} else if (g_file_set_contents (path, out->str, (gssize) out->len, &error)) {
+		reply ("ok");
+	} else {
+		reply ("error FAILED: %s", error->message);
+	}
 }
 
 static void
@@ -344,8 +359,8 @@ handle_line (Driver *d, char *line)
 		cmd_set_peer (d, argv, argc);
 	else if (strcmp (cmd, "set-endpoint") == 0)
 		cmd_set_endpoint (d, argv, argc);
-	else if (strcmp (cmd, "dump") == 0)
-		cmd_dump (d);
+	else if (strcmp (cmd, "dump") == 0 && argc <= 2)
+		cmd_dump (d, argv[1]);
 	else if (strcmp (cmd, "wait-exit") == 0 && argc == 2)
 		cmd_wait_exit (d, argv);
 	else if (strcmp (cmd, "close") == 0) {
