@@ -64,7 +64,9 @@ find_wireguard_go (GError **error)
 
 /*
  * In the child: if we die without cleaning up (SIGKILL, crash), the kernel
- * sends it SIGTERM, on which it removes its TUN device and socket.
+ * sends it SIGTERM, on which it removes its TUN device and socket.  It logs
+ * to stdout: that goes to our stderr, with our own log, so that a caller
+ * whose stdout carries a protocol (the test driver) never gets its lines.
  */
 static void
 child_setup (gpointer user_data)
@@ -74,6 +76,14 @@ child_setup (gpointer user_data)
 	prctl (PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid () != parent)
 		_exit (127);
+	if (dup2 (STDERR_FILENO, STDOUT_FILENO) < 0) {
+		int null = open ("/dev/null", O_WRONLY);
+
+		if (null >= 0 && null != STDOUT_FILENO) {
+			dup2 (null, STDOUT_FILENO);
+			close (null);
+		}
+	}
 }
 
 static char *
