@@ -3,10 +3,12 @@
 #
 # PID 1 of the guest that tests/kernel/qemu-run.sh boots (busybox sh, from
 # the initramfs).  Loads the boot modules, mounts the host's root read-only
-# on /newroot with fresh /proc /sys /dev /run /tmp over it, mounts the
-# run's writable share on /newroot/run/ncu-qemu, runs the script named by
-# ncu.script= with the host root as its root, writes its output and exit
-# status to the share, and reboots (QEMU runs with -no-reboot, so it exits).
+# on /newroot with fresh /proc /sys /dev /run /tmp /var/tmp over it (the
+# rest stays read-only: a test bind-mounts temporary directories over
+# paths it must write), mounts the run's writable share on
+# /newroot/run/ncu-qemu, runs the script named by ncu.script= with the host
+# root as its root, writes its output and exit status to the share, and
+# reboots (QEMU runs with -no-reboot, so it exits).
 #
 # PID 1 itself keeps the initramfs as its root: the kernel starts its
 # module loader (/sbin/modprobe) with that root, whose /lib/modules is then
@@ -62,6 +64,7 @@ mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /newroot/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm
 mount -t tmpfs -o mode=755 tmpfs /newroot/run
 mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
+mount -t tmpfs -o mode=1777 tmpfs /newroot/var/tmp
 mkdir "$SHARE"
 mount -t 9p -o "$P9,cache=none" ncushare "$SHARE" || halt_guest "cannot mount the share"
 mount -o bind "/newroot$MODDIR" "/lib/modules/$(uname -r)" || halt_guest "no module tree at $MODDIR"

@@ -20,7 +20,8 @@
 #   NCU_QEMU_SMP, NCU_QEMU_MEM   vCPUs (default 2) and MiB (default 1024)
 #   NCU_QEMU_VERBOSE=1 show the guest's console on stderr afterwards
 #   NCU_QEMU_MODULES   modules loaded before the command, comma-separated
-#                      (default wireguard; others load on first use anyway)
+#                      (default wireguard,tun; most others load on first use,
+#                      but /dev/net/tun appears only once tun is loaded)
 #
 # Exit status: the command's; 1 with a message when no guest could run
 # (no qemu, no kernel) or it ended without reporting a status.  The QEMU
@@ -77,7 +78,7 @@ pass_env () {
 {
 	echo '# written by qemu-run.sh'
 	pass_env
-	printf 'export NCU_QEMU_SHARE=%q NCU_IN_QEMU=1\n' "$GUEST_SHARE"
+	printf 'export NCU_QEMU_SHARE=%q NCU_IN_QEMU=1 HOME=/tmp\n' "$GUEST_SHARE"
 	printf 'cd %q || exit 1\n' "$PWD"
 	printf 'exec'
 	printf ' %q' "$@"
@@ -92,11 +93,13 @@ mkdir "$RUN/init" && cp "$here/guest-init.sh" "$RUN/init/init" && chmod 755 "$RU
 	die "cannot pack the guest's init"
 cat "$KDIR/base.cpio" "$RUN/init.cpio" > "$RUN/initrd" || die "cannot write the initramfs"
 
-MODULES=${NCU_QEMU_MODULES-wireguard}
+MODULES=${NCU_QEMU_MODULES-wireguard,tun}
 [[ $MODULES =~ ^[A-Za-z0-9_,-]*$ ]] || die "NCU_QEMU_MODULES=$MODULES: module names, comma-separated"
 
 case $ACCEL in
 	kvm) accel=(-accel kvm) ;;
+	# One host thread for all vCPUs: on a busy 2-core host, multi-threaded
+	# TCG made process starts in the guest twice as slow.
 	tcg) accel=(-accel tcg,thread=single) ;;
 	*) die "NCU_QEMU_ACCEL=$ACCEL: tcg or kvm" ;;
 esac

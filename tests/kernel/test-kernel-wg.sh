@@ -58,6 +58,7 @@ grep -q 'wireguard' "$TMP/link" || fail "$IF is not a WireGuard link: $(cat "$TM
 grep -q '<.*UP.*>' "$TMP/link" || fail "$IF is not up"
 cmd X new kernel $IF
 [ "$R" = "error EXISTS: interface $IF already exists" ] || fail "second $IF: $R"
+check_readback A $IF      # not configured yet: no key, no peer
 
 # ---- device: private key, listen port, fwmark ----
 ok A genkey; PUBA=${R#ok }
@@ -125,7 +126,10 @@ WA=$(wg_dump A $IF)
 peer_fields "$WA" "$P1" && [ "${PF[1]}" = "(none)" ] && [ "${PF[7]}" = off ] ||
 	fail "P1: pre-shared key or keepalive not cleared"
 expect_ips "$WA" "$P1" "${IPS1[*]}"
-ok A set-peer "$P1" "$PSK" 192.0.2.10:51000 25 -
+# No endpoint given: the peer keeps the one it has.
+ok A set-peer "$P1" "$PSK" - 25 -
+peer_fields "$(wg_dump A $IF)" "$P1" && [ "${PF[2]}" = 192.0.2.10:51000 ] ||
+	fail "P1's endpoint changed without one given: ${PF[2]:-}"
 check_readback A $IF
 
 # ---- an endpoint-only update touches that peer's endpoint only ----
@@ -144,6 +148,7 @@ expect_ips "$WA" "$P1" "${IPS1[*]}"
 GHOST=$(wg genkey | wg pubkey)
 ok A set-endpoint "$GHOST" 192.0.2.99:9
 peer_fields "$(wg_dump A $IF)" "$GHOST" && fail "an endpoint update created a peer"
+ok A set-peer "$GHOST" - - 0 - remove    # removing an unknown peer is no error
 note "endpoint updates leave other peers and attributes alone"
 
 # ---- many peers: the dump spans many messages ----
