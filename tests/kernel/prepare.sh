@@ -203,6 +203,8 @@ case $CACHE in
 esac
 exec 9>"$CACHE/.lock"
 flock 9 || die "cannot lock $CACHE"
+# Left by a run that was killed: nobody else works here while we hold the lock.
+rm -rf "$CACHE"/new-* "$CACHE"/dl.*
 KVER=$(pick_version)
 case $KVER in
 	*[!A-Za-z0-9._+-]*) die "odd kernel version '$KVER'" ;;

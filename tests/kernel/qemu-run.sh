@@ -53,7 +53,7 @@ die () { echo "qemu-run: $*" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 not found: apt-get install qemu-system-x86"
 [ "$(id -u)" = 0 ] || die "must run as root (9p shares the root filesystem as the caller)"
-KDIR=$("$here/prepare.sh" --cached-ok) || die "no guest kernel (tests/kernel/prepare.sh failed, see above)"
+KDIR=$(bash "$here/prepare.sh" --cached-ok) || die "no guest kernel (tests/kernel/prepare.sh failed, see above)"
 KVER=$(cat "$KDIR/ready")
 KERNEL=$KDIR/vmlinux
 [ -f "$KERNEL" ] || KERNEL=$KDIR/vmlinuz
@@ -96,16 +96,17 @@ cat "$KDIR/base.cpio" "$RUN/init.cpio" > "$RUN/initrd" || die "cannot write the 
 MODULES=${NCU_QEMU_MODULES-wireguard,tun}
 [[ $MODULES =~ ^[A-Za-z0-9_,-]*$ ]] || die "NCU_QEMU_MODULES=$MODULES: module names, comma-separated"
 
+# TCG: one host thread for all vCPUs; on a busy 2-core host multi-threaded
+# TCG made process starts in the guest twice as slow.
+# shellcheck disable=SC2054  # "tcg,thread=single" is one QEMU option value
 case $ACCEL in
 	kvm) accel=(-accel kvm) ;;
-	# One host thread for all vCPUs: on a busy 2-core host, multi-threaded
-	# TCG made process starts in the guest twice as slow.
 	tcg) accel=(-accel tcg,thread=single) ;;
 	*) die "NCU_QEMU_ACCEL=$ACCEL: tcg or kvm" ;;
 esac
 
-fs9p () {   # fs9p ID PATH TAG [readonly=on]
-	local opts="local,id=$1,path=$2,security_model=none,multidevs=remap"
+fs9p () {   # fs9p ID PATH TAG [readonly=on]; QEMU options double commas
+	local opts="local,id=$1,path=${2//,/,,},security_model=none,multidevs=remap"
 	[ $# -gt 3 ] && opts+=",$4"
 	printf '%s\n' -fsdev "$opts" -device "virtio-9p-pci,fsdev=$1,mount_tag=$3"
 }

@@ -41,6 +41,7 @@ wg_drivers_stop () {
 	if [ "$rc" -ne 0 ]; then
 		for n in "$TMP"/*.log; do [ -s "$n" ] && { echo "--- $n"; cat "$n"; } >&2; done
 	fi
+	# shellcheck disable=SC2034  # read by the caller
 	STOP_RC=$rc
 }
 
