@@ -10,6 +10,9 @@
 
 static int log_level = LOG_NOTICE;
 static gboolean log_syslog;
+/* --debug: each line carries CLOCK_MONOTONIC (seconds.microseconds), so
+ * the steps of a connect can be timed from the log alone (bench/). */
+static gboolean log_timestamps;
 
 static int
 syslog_level_of (GLogLevelFlags flags)
@@ -57,8 +60,16 @@ ncu_log_writer (GLogLevelFlags flags, const GLogField *fields, gsize n_fields,
 		return G_LOG_WRITER_HANDLED;
 	}
 	/* NetworkManager prefixes nothing: say who we are. */
-	fprintf (stderr, "nm-cunicu[%ld] <%s> %s\n", (long) getpid (),
-	         level_name (level), message);
+	if (log_timestamps) {
+		gint64 now = g_get_monotonic_time ();
+
+		fprintf (stderr, "nm-cunicu[%ld] %" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT " <%s> %s\n",
+		         (long) getpid (), now / G_USEC_PER_SEC, now % G_USEC_PER_SEC,
+		         level_name (level), message);
+	} else {
+		fprintf (stderr, "nm-cunicu[%ld] <%s> %s\n", (long) getpid (),
+		         level_name (level), message);
+	}
 	fflush (stderr);
 	return G_LOG_WRITER_HANDLED;
 }
@@ -76,6 +87,7 @@ ncu_log_init (gboolean debug)
 	}
 	if (debug)
 		log_level = LOG_DEBUG;
+	log_timestamps = debug;
 	/* NetworkManager asks for syslog when it logs there itself; --debug
 	 * (a developer at a terminal) keeps stderr. */
 	log_syslog = !debug && g_strcmp0 (g_getenv ("NM_VPN_LOG_SYSLOG"), "1") == 0;
