@@ -12,11 +12,13 @@ build_pkgs=(
 	xz-utils
 )
 # What the demo and the test bed run for real: NetworkManager, WireGuard,
+# QEMU (kernel WireGuard is tested in a guest running Debian's kernel),
 # the STUN/TURN server, the MQTT broker, NAT routers made of nftables.
 test_pkgs=(
 	network-manager wireguard-go wireguard-tools coturn mosquitto
 	mosquitto-clients nftables dbus iproute2 iputils-ping conntrack
 	util-linux procps psmisc xvfb xauth man-db groff-base
+	qemu-system-x86
 )
 
 case "${1:-all}" in

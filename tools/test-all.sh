@@ -24,6 +24,9 @@ fail_hard() {
 "$top/tools/install-deps.sh" all || fail_hard "installing Debian packages failed"
 
 "$top/tools/build.sh" "$builddir" > /dev/null || fail_hard "build failed"
+# Debian's kernel and busybox for the QEMU guest of the kernel WireGuard
+# tests: downloaded and unpacked into a cache, never installed.
+"$top/tests/kernel/prepare.sh" > /dev/null || fail_hard "cannot prepare the QEMU guest kernel"
 cd "$builddir" || exit 1
 
 make -j"$jobs" check
