@@ -336,13 +336,15 @@ parse_peer_comment (Parser *p, char *comment, GError **error)
 	} else {
 		return TRUE;
 	}
-	value = ncu_wgconf_unquote (g_strstrip (eq + 1), &local);
+	/* "# Name =" with nothing after it sets nothing; "# Name = """ is an
+	 * empty label. */
+	if (!*g_strstrip (eq + 1))
+		return TRUE;
+	value = ncu_wgconf_unquote (eq + 1, &local);
 	if (!value) {
 		propagate_value_error (error, p->line, file_key, NULL, g_steal_pointer (&local));
 		return FALSE;
 	}
-	if (!value[0])
-		return TRUE;
 	return set_peer_value (p, file_key, name, value, FALSE, error);
 }
 
