@@ -24,10 +24,12 @@ tb_start_coturn() {
 tb__start_coturn() {
 	local probe
 	probe=$(tb_stun_probe)
+	# The user's key (MD5 of user:realm:password, RFC 5389 long-term
+	# credential), not the password, goes on coturn's command line.
 	tb_spawn wan coturn turnserver -n \
 		--listening-ip "$TB_WAN_IP1" --listening-ip "$TB_WAN_IP2" \
 		--listening-port "$TB_TURN_PORT" --relay-ip "$TB_WAN_IP1" \
-		--lt-cred-mech --user "$TB_TURN_USER:$TB_TURN_PASSWORD" --realm "$TB_TURN_REALM" \
+		--lt-cred-mech --user "$TB_TURN_USER:0x$(tb__turn_key)" --realm "$TB_TURN_REALM" \
 		--no-tls --no-dtls --no-cli \
 		--userdb "$TB_TMP/coturn.sqlite" --pidfile "$TB_TMP/coturn.pid" \
 		--log-file stdout --simple-log
@@ -36,25 +38,68 @@ tb__start_coturn() {
 		tb__coturn_ready "$probe"
 }
 
+# tb__turn_key: the long-term credential key of TB_TURN_USER, hex.
+tb__turn_key() {
+	local key
+	key=$(printf '%s' "$TB_TURN_USER:$TB_TURN_REALM:$TB_TURN_PASSWORD" | md5sum)
+	echo "${key%% *}"
+}
+
+# tb_stop_coturn: stop coturn (SIGTERM, SIGKILL after 5 s); its relay
+# allocations die with it. tb_start_coturn starts it again.
+tb_stop_coturn() {
+	[[ -n ${TB_COTURN_PID:-} ]] || tb_fail "tb_stop_coturn: coturn is not running"
+	tb_stop "$TB_COTURN_PID"
+	TB_COTURN_PID=""
+}
+
 tb__coturn_ready() {
 	tb__alive "$TB_COTURN_PID" || tb_fail "coturn exited at start (see coturn.log)"
 	tb_exec wan "$1" -t 200 binding "$TB_WAN_IP1:$TB_TURN_PORT" "$TB_WAN_IP2:$TB_TURN_PORT"
 }
 
-# tb_start_mosquitto: start mosquitto in wan with a generated config
-# (listener 1883 on 203.0.113.1, allow_anonymous true, persistence false,
-# everything logged to $TB_TMP/mosquitto.log). Returns once a publish from
-# wan succeeds.
-# Timed as "mosquitto".
+# tb_start_mosquitto [--auth USER PASSWORD]: start mosquitto in wan with a
+# generated config (listener 1883 on 203.0.113.1, persistence false,
+# everything logged to $TB_TMP/mosquitto.log). Anonymous clients are
+# allowed, unless --auth: then only USER with PASSWORD (kept hashed in
+# $TB_TMP/mosquitto.passwd; TB_MQTT_USER and TB_MQTT_PASSWORD are set).
+# Returns once the broker answers a client from wan (a publish succeeds,
+# or with --auth an anonymous one is refused). Timed as "mosquitto".
+# After tb_stop_mosquitto it starts a fresh broker (no retained messages).
 tb_start_mosquitto() {
+	TB_MQTT_USER=""
+	TB_MQTT_PASSWORD=""
+	if [[ ${1:-} == --auth ]]; then
+		[[ $# -eq 3 ]] || tb_fail "tb_start_mosquitto --auth USER PASSWORD"
+		TB_MQTT_USER=$2
+		TB_MQTT_PASSWORD=$3
+	elif [[ $# -gt 0 ]]; then
+		tb_fail "tb_start_mosquitto: unknown option '$1'"
+	fi
 	tb_require mosquitto mosquitto_pub mosquitto_sub
 	tb_step mosquitto tb__start_mosquitto
 }
 
+# tb__mosquitto_passwd: the password file of --auth, hashed in place by
+# mosquitto_passwd -U (the password never goes on a command line); prints
+# the config lines that use it.
+tb__mosquitto_passwd() {
+	local file=$TB_TMP/mosquitto.passwd
+	(umask 077 && printf '%s:%s\n' "$TB_MQTT_USER" "$TB_MQTT_PASSWORD" >"$file")
+	mosquitto_passwd -U "$file" >/dev/null 2>&1 || tb_fail "mosquitto_passwd -U failed"
+	grep -qF "$TB_MQTT_PASSWORD" "$file" && tb_fail "mosquitto_passwd left the password in clear"
+	printf 'allow_anonymous false\npassword_file %s\n' "$file"
+}
+
 tb__start_mosquitto() {
+	local access="allow_anonymous true"
+	if [[ -n $TB_MQTT_USER ]]; then
+		tb_require mosquitto_passwd
+		access=$(tb__mosquitto_passwd)
+	fi
 	cat >"$TB_TMP/mosquitto.conf" <<EOF
 listener $TB_MQTT_PORT $TB_WAN_IP1
-allow_anonymous true
+$access
 persistence false
 # stay root: the log file is in our private directory, and a log file
 # (unlike stdout) is flushed line by line
@@ -71,7 +116,17 @@ EOF
 }
 
 tb__mosquitto_ready() {
+	local out
 	tb__alive "$TB_MOSQUITTO_PID" || tb_fail "mosquitto exited at start (see mosquitto.log)"
-	tb_exec wan mosquitto_pub -h "$TB_WAN_IP1" -p "$TB_MQTT_PORT" -i "$TB_PREFIX-ready" \
-		-t "$TB_PREFIX/ready" -m ready
+	out=$(tb_exec wan mosquitto_pub -h "$TB_WAN_IP1" -p "$TB_MQTT_PORT" -i "$TB_PREFIX-ready" \
+		-t "$TB_PREFIX/ready" -m ready 2>&1) && return 0
+	[[ -n $TB_MQTT_USER && $out == *"not authori"* ]]
+}
+
+# tb_stop_mosquitto: stop the broker (SIGTERM, SIGKILL after 5 s): clients
+# lose their connection and retained messages are gone.
+tb_stop_mosquitto() {
+	[[ -n ${TB_MOSQUITTO_PID:-} ]] || tb_fail "tb_stop_mosquitto: mosquitto is not running"
+	tb_stop "$TB_MOSQUITTO_PID"
+	TB_MOSQUITTO_PID=""
 }

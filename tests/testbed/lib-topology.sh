@@ -229,6 +229,21 @@ tb_firewall_accept() {
 		tb_fail "nft rule '$*' on $role was rejected"
 }
 
+# tb_nat_readdress NAT ADDRESS: give NAT router NAT a new outside address
+# in 203.0.113.0/24 (as an ISP does to a home router): the old one and
+# every mapping made with it are gone (masquerade forgets them), the next
+# outbound packets leave from ADDRESS. Updates TB_ADDR[NAT].
+tb_nat_readdress() {
+	local nat=$1 addr=$2
+	[[ $nat == nat* && -n ${TB_ADDR[$nat]:-} ]] || tb_fail "tb_nat_readdress: no NAT '$nat'"
+	tb__ip_batch -n "$(tb_ns "$nat")" <<-EOF
+	addr flush dev wan0
+	addr add $addr/24 dev wan0
+	route replace default via $TB_WAN_IP1 dev wan0
+	EOF
+	TB_ADDR[$nat]=$addr
+}
+
 # tb_describe: a human-readable summary of the topology on stdout.
 tb_describe() {
 	local role

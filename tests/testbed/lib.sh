@@ -214,7 +214,7 @@ tb_stop() {
 		done
 		tb__ours "$pid" && kill -KILL "$pid" 2>/dev/null
 	fi
-	wait "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true  # its status, not ours (set -e)
 	unset "TB__PID_START[$pid]"
 	return 0
 }
