@@ -51,6 +51,8 @@ done
 P9="trans=virtio,version=9p2000.L,msize=512000"
 # The host root does not change during a run: cache it (far faster).
 mount -t 9p -o "$P9,ro,cache=loose" hostroot /newroot || halt_guest "cannot mount the host root"
+# A view of the host root without the guest's mounts on top (see keep-paths).
+mkdir -p /hostroot && mount --bind /newroot /hostroot
 mount -t proc proc /newroot/proc
 mount -t sysfs sysfs /newroot/sys
 mount -t devtmpfs devtmpfs /newroot/dev
@@ -67,6 +69,14 @@ mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
 mount -t tmpfs -o mode=1777 tmpfs /newroot/var/tmp
 mkdir "$SHARE"
 mount -t 9p -o "$P9,cache=none" ncushare "$SHARE" || halt_guest "cannot mount the share"
+# Host paths under the tmpfs mounts above that the command needs (its
+# source or build tree under /tmp): bound back read-only from the host root.
+if [ -s "$SHARE/keep-paths" ]; then
+	while read -r dir; do
+		mkdir -p "/newroot$dir" && mount -o bind "/hostroot$dir" "/newroot$dir" ||
+			halt_guest "cannot bind $dir from the host"
+	done < "$SHARE/keep-paths"
+fi
 mount -o bind "/newroot$MODDIR" "/lib/modules/$(uname -r)" || halt_guest "no module tree at $MODDIR"
 for m in $(echo "$MODULES" | tr , ' '); do
 	modprobe "$m" || halt_guest "cannot load module $m"

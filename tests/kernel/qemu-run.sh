@@ -85,6 +85,13 @@ pass_env () {
 	printf '\n'
 } > "$SHARE/run.sh"
 
+# Host directories the command needs that the guest covers with a tmpfs
+# (a checkout or build tree under /tmp, say): the guest binds them back
+# from the read-only host root.
+for dir in "$PWD" "${top_srcdir:-}" "${top_builddir:-}"; do
+	case $dir in /tmp/* | /var/tmp/* | /run/*) (cd "$dir" 2>/dev/null && pwd) ;; esac
+done | sort -u > "$SHARE/keep-paths"
+
 # The initramfs: the cached base (busybox, boot modules) plus our /init;
 # the kernel unpacks concatenated cpio archives in order.
 mkdir "$RUN/init" && cp "$here/guest-init.sh" "$RUN/init/init" && chmod 755 "$RUN/init/init" ||
@@ -118,7 +125,7 @@ timeout -k 5 "$TIMEOUT" qemu-system-x86_64 \
 	-machine pc "${accel[@]}" -smp "${NCU_QEMU_SMP:-2}" -m "${NCU_QEMU_MEM:-1024}" \
 	-display none -monitor none -serial "file:$RUN/console.log" \
 	-kernel "$KERNEL" -initrd "$RUN/initrd" \
-	-append "console=ttyS0 panic=-1 quiet mitigations=off cryptomgr.notests ncu.moddir=$KDIR/root/lib/modules/$KVER ncu.script=$GUEST_SHARE/run.sh ncu.modules=$MODULES" \
+	-append "console=ttyS0 panic=-1 quiet mitigations=off cryptomgr.notests no_timer_check ncu.moddir=$KDIR/root/lib/modules/$KVER ncu.script=$GUEST_SHARE/run.sh ncu.modules=$MODULES" \
 	"${shares[@]}" \
 	-device virtio-rng-pci \
 	>"$RUN/qemu.log" 2>&1 &
