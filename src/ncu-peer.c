@@ -26,6 +26,7 @@ struct _NcuPeer {
 
 	NcuIce *ice;
 	NcuProxy *proxy;
+	NcuPeerPath *path;               /* proxy or fast path */
 
 	guint64 local_session;           /* our current ICE session */
 	guint64 built_against;           /* remote session it answers, 0: fresh */
@@ -191,11 +192,15 @@ on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 	switch (state) {
 	case NCU_ICE_STATE_CONNECTED:
 		peer->restart_delay_ms = RESTART_DELAY_MIN_MS;
+		/* The first handshake of a session crosses the proxy; the fast
+		 * path follows once WireGuard hears from the remote. */
 		ncu_proxy_set_ready (peer->proxy, TRUE);
 		if (peer->controlling)
 			peer_kick_handshake (peer);
+		ncu_peer_path_update (peer->path);
 		break;
 	case NCU_ICE_STATE_FAILED:
+		ncu_peer_path_reset (peer->path, "ICE failed");
 		ncu_proxy_set_ready (peer->proxy, FALSE);
 		peer_schedule_restart (peer);
 		break;
@@ -214,6 +219,7 @@ on_selected_pair (NcuIce *ice, const NcuIceSelectedPair *pair, gpointer user_dat
 	g_message ("peer %s: path %s %s -> %s %s", peer->name,
 	           ncu_ice_candidate_type_to_string (pair->local_type), local,
 	           ncu_ice_candidate_type_to_string (pair->remote_type), remote);
+	ncu_peer_path_update (peer->path);
 }
 
 static const NcuIceCallbacks ice_callbacks = {
@@ -234,6 +240,8 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 	gboolean first = peer->local_session == 0;
 
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	/* Off the fast path while the old ICE socket still exists. */
+	ncu_peer_path_reset (peer->path, "new ICE session");
 	ncu_proxy_set_ready (peer->proxy, FALSE);
 	peer->local_session = ncu_signal_session_id_new ();
 	peer->built_against = against ? against->session_id : 0;
@@ -324,6 +332,23 @@ peer_create_ice (const NcuPeerEnv *env, gboolean controlling, GError **error)
 	return ncu_ice_new (NULL, &cfg, controlling, error);
 }
 
+static void
+peer_create_path (NcuPeer *peer)
+{
+	NcuPeerPathEnv env = { 0 };
+
+	env.wg = peer->env.wg;
+	env.wg_port = peer->env.wg_port;
+	env.peer_key = peer->config->public_key;
+	env.name = peer->name;
+	env.mode = peer->env.get_nft ? peer->env.profile->proxy_mode : NCU_PROXY_MODE_USERSPACE;
+	env.ice = peer->ice;
+	env.proxy = peer->proxy;
+	env.get_nft = peer->env.get_nft;
+	env.user_data = peer->env.user_data;
+	peer->path = ncu_peer_path_new (&env);
+}
+
 NcuPeer *
 ncu_peer_new (const NcuPeerEnv *env, const NcuPeerConfig *config, GError **error)
 {
@@ -346,6 +371,7 @@ ncu_peer_new (const NcuPeerEnv *env, const NcuPeerConfig *config, GError **error
 	ncu_proxy_set_initiator (peer->proxy, peer->controlling, HANDSHAKE_GRACE_MS);
 	if (!peer_configure_wg (peer, error))
 		return NULL;
+	peer_create_path (peer);
 	return g_steal_pointer (&peer);
 }
 
@@ -360,11 +386,13 @@ status_add_pair (GVariantBuilder *b, NcuPeer *peer)
 {
 	const NcuIceSelectedPair *pair = ncu_ice_get_selected_pair (peer->ice);
 	g_autofree char *local = NULL;
+	g_autofree char *base = NULL;
 	g_autofree char *remote = NULL;
 
 	if (!pair || ncu_ice_get_state (peer->ice) != NCU_ICE_STATE_CONNECTED)
 		return;
 	local = ncu_ice_endpoint_to_string (&pair->local);
+	base = ncu_ice_endpoint_to_string (&pair->local_base);
 	remote = ncu_ice_endpoint_to_string (&pair->remote);
 	g_variant_builder_add (b, "{sv}", "path",
 	                       g_variant_new_string (ncu_ice_candidate_type_to_string (pair->local_type)));
@@ -372,6 +400,8 @@ status_add_pair (GVariantBuilder *b, NcuPeer *peer)
 	                       g_variant_new_string (ncu_ice_candidate_type_to_string (pair->remote_type)));
 	g_variant_builder_add (b, "{sv}", "local-address", g_variant_new_string (local));
 	g_variant_builder_add (b, "{sv}", "remote-address", g_variant_new_string (remote));
+	/* The ICE socket's own address (the fast path's rules use its port). */
+	g_variant_builder_add (b, "{sv}", "local-base-address", g_variant_new_string (base));
 }
 
 GVariant *
@@ -394,7 +424,7 @@ ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info)
 	                       g_variant_new_string (ncu_ice_state_to_string (ncu_ice_get_state (peer->ice))));
 	status_add_pair (&b, peer);
 	g_variant_builder_add (&b, "{sv}", "restarts", g_variant_new_uint32 (peer->restarts));
-	g_variant_builder_add (&b, "{sv}", "proxy", g_variant_new_string ("userspace"));
+	ncu_peer_path_add_status (peer->path, &b);
 	g_variant_builder_add (&b, "{sv}", "proxy-to-peer-bytes", g_variant_new_uint64 (ps.wg_to_ice_bytes));
 	g_variant_builder_add (&b, "{sv}", "proxy-from-peer-bytes", g_variant_new_uint64 (ps.ice_to_wg_bytes));
 	if (is.gathering_us >= 0)
@@ -413,7 +443,9 @@ ncu_peer_free (NcuPeer *peer)
 	if (!peer)
 		return;
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
-	/* The proxy is the ICE session's receiver: it goes first. */
+	/* The path borrows the proxy and the session; the proxy is the
+	 * session's receiver: they go first. */
+	g_clear_pointer (&peer->path, ncu_peer_path_free);
 	g_clear_pointer (&peer->proxy, ncu_proxy_free);
 	g_clear_pointer (&peer->ice, ncu_ice_free);
 	g_clear_pointer (&peer->offer, ncu_signal_payload_free);

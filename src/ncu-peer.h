@@ -12,11 +12,16 @@
  *     (glare): keep ours and wait for the answer.
  * Both sides restarting at once thus settle on the controlling side's
  * session without ping-pong.
+ *
+ * Data path: the proxy, or the nftables fast path once ICE is connected
+ * on a pair that allows it (ncu-peer-path.h). Every ICE failure and every
+ * new session goes back to the proxy first.
  */
 #ifndef NCU_PEER_H
 #define NCU_PEER_H
 
 #include <glib.h>
+#include "ncu-peer-path.h"
 #include "ncu-profile.h"
 #include "ncu-signal-payload.h"
 #include "ncu-wg.h"
@@ -34,6 +39,9 @@ typedef struct {
 	 * sessions and ICE fields; the signaling layer the rest. */
 	gboolean (*publish) (const guint8 peer_key[NCU_KEY_LEN],
 	                     const NcuSignalPayload *payload, gpointer user_data);
+	/* The connection's nft table (made on first use); NULL only with
+	 * proxy-mode=userspace. */
+	NcuPeerPathNftFunc get_nft;
 	gpointer user_data;
 } NcuPeerEnv;
 

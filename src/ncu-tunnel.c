@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "ncu-ipconfig.h"
+#include "ncu-nft.h"
 #include "ncu-peer.h"
 #include "ncu-signal.h"
 #include "ncu-tunnel.h"
@@ -28,6 +29,7 @@ struct _NcuTunnel {
 	guint16 wg_port;
 	NcuSignal *signal;
 	GPtrArray *peers;                /* of NcuPeer*: the peers reached by ICE */
+	NcuNft *nft;                     /* the fast path's table; made on first use */
 	NcuIpPlan plan;
 	gboolean plan_ready;
 	gboolean failed;
@@ -143,6 +145,18 @@ tunnel_setup_signal (NcuTunnel *tunnel, GError **error)
 
 /* ---- peers ---- */
 
+/* One table for the whole connection, named after the interface; freeing
+ * it deletes the table. */
+static NcuNft *
+tunnel_get_nft (gpointer user_data)
+{
+	NcuTunnel *tunnel = user_data;
+
+	if (!tunnel->nft)
+		tunnel->nft = ncu_nft_new (tunnel->ifname);
+	return tunnel->nft;
+}
+
 static gboolean
 sockaddr_from_endpoint (const char *host, guint16 port, struct sockaddr_storage *ss)
 {
@@ -236,6 +250,8 @@ tunnel_setup_peers (NcuTunnel *tunnel, GError **error)
 	memcpy (env.own_public, tunnel->own_public, NCU_KEY_LEN);
 	env.tunnel_ifname = tunnel->ifname;
 	env.publish = tunnel_publish;
+	if (tunnel->profile->proxy_mode != NCU_PROXY_MODE_USERSPACE)
+		env.get_nft = tunnel_get_nft;
 	env.user_data = tunnel;
 
 	for (guint i = 0; i < tunnel->profile->peers->len; i++) {
@@ -460,6 +476,9 @@ ncu_tunnel_free (NcuTunnel *tunnel)
 	g_cancellable_cancel (tunnel->cancellable);
 	g_clear_pointer (&tunnel->signal, ncu_signal_free);
 	g_clear_pointer (&tunnel->peers, g_ptr_array_unref);
+	/* The peers are gone, so nothing points WireGuard at a remote
+	 * candidate any more; the device goes right after. */
+	g_clear_pointer (&tunnel->nft, ncu_nft_free);
 	g_clear_pointer (&tunnel->wg, ncu_wg_free);
 	if (tunnel->plan_ready)
 		ncu_ipplan_clear (&tunnel->plan);

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "ncu-peer-path.h"
+
+/* Polling WireGuard for the first packet from the remote: from 20 ms (the
+ * handshake takes one round trip after ICE connects) backing off to 1 s
+ * (a silent tunnel: no traffic, nothing to gain yet). */
+#define POLL_FIRST_MS 20
+#define POLL_MAX_MS   1000
+
+struct _NcuPeerPath {
+	NcuPeerPathEnv env;
+	NcuNft *nft;                     /* the tunnel's, once we needed it */
+
+	gboolean on_fast;
+	NcuIceSelectedPair fast_pair;    /* what the rules and endpoint are for */
+	gboolean rules_left;             /* a leave could not delete them all */
+
+	/* Has WireGuard accepted a packet from the remote in this session?
+	 * Its receive counter against the one at the session's start; the
+	 * proxy's counter says when asking WireGuard is worth it. */
+	gboolean heard;
+	guint64 base_rx;
+	gboolean base_rx_known;
+	guint64 base_proxy_packets;
+	GSource *poll_source;
+	guint poll_ms;
+
+	/* The pair nft failed for: not retried until another pair comes. */
+	gboolean has_failed_pair;
+	NcuIceSelectedPair failed_pair;
+	char *nft_error;
+	const char *reason;              /* why the proxy, static; NULL on the fast path */
+};
+
+const char *
+ncu_peer_path_mode_to_string (NcuProxyMode mode)
+{
+	switch (mode) {
+	case NCU_PROXY_MODE_USERSPACE:
+		return "userspace";
+	case NCU_PROXY_MODE_NFTABLES:
+		return "nftables";
+	case NCU_PROXY_MODE_AUTO:
+	default:
+		return "auto";
+	}
+}
+
+/* ---- small helpers ---- */
+
+static gboolean
+endpoint_equal (const NcuIceEndpoint *a, const NcuIceEndpoint *b)
+{
+	gsize len = a->family == AF_INET6 ? 16 : 4;
+
+	return a->family == b->family && a->port == b->port && memcmp (a->addr, b->addr, len) == 0;
+}
+
+static gboolean
+pair_equal (const NcuIceSelectedPair *a, const NcuIceSelectedPair *b)
+{
+	return a->local_type == b->local_type && endpoint_equal (&a->remote, &b->remote) &&
+	       endpoint_equal (&a->local_base, &b->local_base);
+}
+
+static void
+endpoint_to_sockaddr (const NcuIceEndpoint *e, struct sockaddr_storage *ss)
+{
+	memset (ss, 0, sizeof *ss);
+	if (e->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) ss;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy (&sin6->sin6_addr, e->addr, 16);
+		sin6->sin6_port = htons (e->port);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *) ss;
+
+		sin->sin_family = AF_INET;
+		memcpy (&sin->sin_addr, e->addr, 4);
+		sin->sin_port = htons (e->port);
+	}
+}
+
+static void
+proxy_sockaddr (NcuPeerPath *path, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *) ss;
+
+	memset (ss, 0, sizeof *ss);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+	sin->sin_port = htons (ncu_proxy_get_port (path->env.proxy));
+}
+
+static gboolean
+set_endpoint (NcuPeerPath *path, const struct sockaddr_storage *ss, GError **error)
+{
+	return ncu_wg_set_peer_endpoint (path->env.wg, path->env.peer_key,
+	                                 (const struct sockaddr *) ss, error);
+}
+
+/* Why the proxy carries the peer now; logged when it changes. A relay with
+ * proxy-mode=nftables is worth a notice: the user asked for nftables. */
+static void
+set_reason (NcuPeerPath *path, const char *why)
+{
+	if (g_strcmp0 (path->reason, why) == 0)
+		return;
+	path->reason = why;
+	if (path->env.mode == NCU_PROXY_MODE_NFTABLES)
+		g_message ("peer %s: on the userspace proxy: %s", path->env.name, why);
+	else
+		g_info ("peer %s: on the userspace proxy: %s", path->env.name, why);
+}
+
+/* ---- has WireGuard heard from the remote? ---- */
+
+static gboolean
+query_rx (NcuPeerPath *path, guint64 *rx)
+{
+	g_autoptr (NcuWgDeviceInfo) info = NULL;
+	g_autoptr (GError) error = NULL;
+	const NcuWgPeerInfo *peer;
+
+	if (!ncu_wg_get_device (path->env.wg, &info, &error)) {
+		g_debug ("peer %s: cannot read WireGuard's counters: %s", path->env.name, error->message);
+		return FALSE;
+	}
+	peer = ncu_wg_device_info_find_peer (info, path->env.peer_key);
+	if (!peer)
+		return FALSE;
+	*rx = peer->rx_bytes;
+	return TRUE;
+}
+
+/* The start of a session: what counts as "before". */
+static void
+take_baseline (NcuPeerPath *path)
+{
+	NcuProxyStats ps;
+
+	ncu_proxy_get_stats (path->env.proxy, &ps);
+	path->base_proxy_packets = ps.ice_to_wg_packets;
+	path->base_rx_known = query_rx (path, &path->base_rx);
+	path->heard = FALSE;
+}
+
+static gboolean
+check_heard (NcuPeerPath *path)
+{
+	NcuProxyStats ps;
+	guint64 rx;
+
+	if (path->heard)
+		return TRUE;
+	/* Nothing came through the proxy yet: WireGuard cannot have heard. */
+	ncu_proxy_get_stats (path->env.proxy, &ps);
+	if (ps.ice_to_wg_packets == path->base_proxy_packets)
+		return FALSE;
+	if (!query_rx (path, &rx))
+		return FALSE;
+	if (!path->base_rx_known) {
+		path->base_rx = rx;
+		path->base_rx_known = TRUE;
+		return FALSE;
+	}
+	path->heard = rx > path->base_rx;
+	return path->heard;
+}
+
+static void
+stop_polling (NcuPeerPath *path)
+{
+	if (!path->poll_source)
+		return;
+	g_source_destroy (path->poll_source);
+	g_clear_pointer (&path->poll_source, g_source_unref);
+}
+
+static gboolean
+on_poll (gpointer data)
+{
+	NcuPeerPath *path = data;
+
+	if (check_heard (path)) {
+		g_debug ("peer %s: WireGuard heard from the remote through the proxy", path->env.name);
+		g_clear_pointer (&path->poll_source, g_source_unref);
+		ncu_peer_path_update (path);
+		return G_SOURCE_REMOVE;
+	}
+	path->poll_ms = MIN (path->poll_ms * 2, POLL_MAX_MS);
+	g_source_set_ready_time (path->poll_source, g_get_monotonic_time () + path->poll_ms * 1000);
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+start_polling (NcuPeerPath *path)
+{
+	if (path->poll_source)
+		return;
+	path->poll_ms = POLL_FIRST_MS;
+	path->poll_source = g_timeout_source_new (path->poll_ms);
+	g_source_set_callback (path->poll_source, on_poll, path, NULL);
+	g_source_set_static_name (path->poll_source, "ncu-peer-path poll");
+	g_source_attach (path->poll_source, ncu_ice_get_context (path->env.ice));
+}
+
+/* ---- entering and leaving ---- */
+
+static void
+delete_rules (NcuPeerPath *path)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (ncu_nft_remove_peer (path->nft, path->env.peer_key, &error)) {
+		path->rules_left = FALSE;
+		return;
+	}
+	/* Harmless while WireGuard points at the proxy: the egress rule
+	 * matches only packets to the remote candidate. Retried later. */
+	g_warning ("peer %s: cannot delete its nftables rules: %s", path->env.name, error->message);
+	path->rules_left = TRUE;
+}
+
+/* Back to the proxy: ingress rule off first (else WireGuard keeps getting
+ * the remote's packets on its own socket and roams back to it), then the
+ * endpoint, then the rest of the rules. Best effort at every step. */
+static void
+leave (NcuPeerPath *path, const char *why)
+{
+	g_autoptr (GError) error = NULL;
+	struct sockaddr_storage ss;
+
+	if (!path->on_fast)
+		return;
+	path->on_fast = FALSE;
+	if (!ncu_nft_remove_ingress (path->nft, path->env.peer_key, &error)) {
+		g_warning ("peer %s: cannot delete its nftables ingress rule: %s", path->env.name,
+		           error->message);
+		g_clear_error (&error);
+	}
+	proxy_sockaddr (path, &ss);
+	if (!set_endpoint (path, &ss, &error)) {
+		g_warning ("peer %s: cannot point WireGuard back at the proxy: %s", path->env.name,
+		           error->message);
+		g_clear_error (&error);
+	}
+	delete_rules (path);
+	g_message ("peer %s: left the fast path (%s)", path->env.name, why);
+}
+
+static void
+note_nft_failure (NcuPeerPath *path, const NcuIceSelectedPair *pair, const GError *error)
+{
+	path->has_failed_pair = TRUE;
+	path->failed_pair = *pair;
+	g_free (path->nft_error);
+	path->nft_error = g_strdup_printf ("nftables failed: %s", error->message);
+	g_warning ("peer %s: no fast path, staying on the userspace proxy: %s", path->env.name,
+	           error->message);
+	path->reason = "nftables failed";
+}
+
+/* Rules first, then the endpoint: WireGuard's first packet to the remote
+ * must already leave from the ICE socket's port. */
+static void
+enter (NcuPeerPath *path, const NcuIceSelectedPair *pair)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *base = NULL;
+	g_autofree char *remote = NULL;
+	struct sockaddr_storage ss;
+
+	if (path->on_fast && pair_equal (&path->fast_pair, pair))
+		return;
+	if (!path->nft)
+		path->nft = path->env.get_nft (path->env.user_data);
+	if (!ncu_nft_set_peer (path->nft, path->env.peer_key, path->env.wg_port, pair, &error)) {
+		/* A failed transaction changed nothing: old rules, if any, stay
+		 * for a pair that is no longer selected. */
+		leave (path, "nftables failed for the new pair");
+		note_nft_failure (path, pair, error);
+		return;
+	}
+	endpoint_to_sockaddr (&pair->remote, &ss);
+	if (!set_endpoint (path, &ss, &error)) {
+		path->on_fast = TRUE;
+		leave (path, "WireGuard refused the endpoint");
+		note_nft_failure (path, pair, error);
+		return;
+	}
+	path->on_fast = TRUE;
+	path->fast_pair = *pair;
+	path->reason = NULL;
+	g_clear_pointer (&path->nft_error, g_free);
+	base = ncu_ice_endpoint_to_string (&pair->local_base);
+	remote = ncu_ice_endpoint_to_string (&pair->remote);
+	g_message ("peer %s: fast path (nftables): WireGuard <-> %s via ICE port %s", path->env.name,
+	           remote, base);
+}
+
+/* Whether nftables may be tried at all; sets the reason when not. */
+static gboolean
+nft_wanted (NcuPeerPath *path)
+{
+	if (path->env.mode == NCU_PROXY_MODE_USERSPACE) {
+		path->reason = "proxy-mode is userspace";
+		return FALSE;
+	}
+	/* With proxy-mode=nftables a missing nft is an error worth a warning
+	 * (ncu_nft_set_peer reports it); auto quietly keeps the proxy. */
+	if (path->env.mode == NCU_PROXY_MODE_AUTO && !path->nft && !ncu_nft_available (NULL)) {
+		set_reason (path, "the nft program is not installed");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+void
+ncu_peer_path_update (NcuPeerPath *path)
+{
+	const NcuIceSelectedPair *pair = ncu_ice_get_selected_pair (path->env.ice);
+	const char *why = NULL;
+
+	if (path->rules_left && !path->on_fast)
+		delete_rules (path);
+	if (!nft_wanted (path))
+		return;
+	if (ncu_ice_get_state (path->env.ice) != NCU_ICE_STATE_CONNECTED || !pair) {
+		path->reason = "ICE is not connected";
+		return;
+	}
+	if (!ncu_nft_pair_qualifies (pair, &why)) {
+		leave (path, why);
+		set_reason (path, why);
+		return;
+	}
+	if (path->has_failed_pair && pair_equal (&path->failed_pair, pair))
+		return;
+	path->has_failed_pair = FALSE;
+	if (!path->on_fast && !check_heard (path)) {
+		path->reason = "waiting for WireGuard's first packet through the proxy";
+		start_polling (path);
+		return;
+	}
+	stop_polling (path);
+	enter (path, pair);
+}
+
+void
+ncu_peer_path_reset (NcuPeerPath *path, const char *why)
+{
+	stop_polling (path);
+	leave (path, why);
+	path->has_failed_pair = FALSE;
+	g_clear_pointer (&path->nft_error, g_free);
+	if (path->env.mode != NCU_PROXY_MODE_USERSPACE) {
+		path->reason = "ICE is not connected";
+		take_baseline (path);
+	}
+}
+
+/* ---- status and life cycle ---- */
+
+static void
+add_u64 (GVariantBuilder *b, const char *key, guint64 value)
+{
+	g_variant_builder_add (b, "{sv}", key, g_variant_new_uint64 (value));
+}
+
+void
+ncu_peer_path_add_status (NcuPeerPath *path, GVariantBuilder *b)
+{
+	g_autoptr (GError) error = NULL;
+	NcuNftCounters nc;
+
+	g_variant_builder_add (b, "{sv}", "proxy-mode",
+	                       g_variant_new_string (ncu_peer_path_mode_to_string (path->env.mode)));
+	g_variant_builder_add (b, "{sv}", "proxy",
+	                       g_variant_new_string (path->on_fast ? "nftables" : "userspace"));
+	if (!path->on_fast) {
+		const char *why = path->nft_error ? path->nft_error : path->reason;
+
+		if (why)
+			g_variant_builder_add (b, "{sv}", "fast-path-reason", g_variant_new_string (why));
+		return;
+	}
+	if (!ncu_nft_get_counters (path->nft, path->env.peer_key, &nc, &error)) {
+		g_debug ("peer %s: no nftables counters: %s", path->env.name, error->message);
+		return;
+	}
+	add_u64 (b, "nft-egress-packets", nc.egress_packets);
+	add_u64 (b, "nft-egress-bytes", nc.egress_bytes);
+	add_u64 (b, "nft-ingress-packets", nc.ingress_packets);
+	add_u64 (b, "nft-ingress-bytes", nc.ingress_bytes);
+}
+
+NcuPeerPath *
+ncu_peer_path_new (const NcuPeerPathEnv *env)
+{
+	NcuPeerPath *path = g_new0 (NcuPeerPath, 1);
+
+	path->env = *env;
+	if (env->mode == NCU_PROXY_MODE_USERSPACE) {
+		path->reason = "proxy-mode is userspace";
+		return path;
+	}
+	path->reason = "ICE is not connected";
+	take_baseline (path);
+	return path;
+}
+
+void
+ncu_peer_path_free (NcuPeerPath *path)
+{
+	if (!path)
+		return;
+	stop_polling (path);
+	g_free (path->nft_error);
+	g_free (path);
+}
