@@ -105,11 +105,21 @@ e2e_wait_ping() {
 	tb_fmt_us $((t1 - t0))
 }
 
+# e2e_status_program: the nm-cunicu-status under test: the build tree's,
+# or the installed tree's when TB_PLUGIN_ROOT is set (see lib-nm.sh).
+e2e_status_program() {
+	if [[ -n ${TB_PLUGIN_ROOT:-} ]]; then
+		echo "$TB_PLUGIN_ROOT/usr/bin/nm-cunicu-status"
+	else
+		echo "$top_builddir/src/nm-cunicu-status"
+	fi
+}
+
 # e2e_status HOST [ARGS]: nm-cunicu-status inside HOST's NetworkManager.
 e2e_status() {
 	local host=$1
 	shift
-	tb_nm_exec "$host" "$top_builddir/src/nm-cunicu-status" "$@"
+	tb_nm_exec "$host" "$(e2e_status_program)" "$@"
 }
 
 # e2e_peer_field HOST PEER-LABEL FIELD: one field of a peer from the status JSON.
@@ -125,11 +135,43 @@ for svc in json.load(sys.stdin).values():
 ' "$label" "$field"
 }
 
-# e2e_require_built: fail unless the service and status tool are built.
+# e2e_require_built: fail unless the service and status tool are built
+# (or installed under TB_PLUGIN_ROOT).
 e2e_require_built() {
 	local f
-	for f in src/nm-cunicu-service src/nm-cunicu-status; do
-		[[ -x $top_builddir/$f ]] || tb_fail "$top_builddir/$f is not built (run make)"
-	done
+	if [[ -n ${TB_PLUGIN_ROOT:-} ]]; then
+		[[ -x $(e2e_status_program) ]] || tb_fail "$(e2e_status_program) is not installed"
+	else
+		for f in src/nm-cunicu-service src/nm-cunicu-status; do
+			[[ -x $top_builddir/$f ]] || tb_fail "$top_builddir/$f is not built (run make)"
+		done
+	fi
 	tb_require wg wireguard-go nmcli NetworkManager turnserver mosquitto python3
+}
+
+# e2e_two_peers NAT-A NAT-B [KEY=VALUE...]: the usual start of a two-peer
+# test: topology (NAT kinds cone|symmetric), coturn, mosquitto, a private
+# NetworkManager on hostA and hostB, keys, and a profile "cunicu" on each
+# with the other as its peer (extra vpn.data on both).
+e2e_two_peers() {
+	local nat_a=$1 nat_b=$2
+	shift 2
+	e2e_require_built
+	tb_topology --nat-a "$nat_a" --nat-b "$nat_b"
+	tb_start_coturn
+	tb_start_mosquitto
+	tb_start_nm hostA
+	tb_start_nm hostB
+	e2e_keys hostA hostB
+	e2e_add hostA cunicu "$(e2e_profile_data hostA hostB -- "$@")" "$(e2e_profile_secrets hostA 1)"
+	e2e_add hostB cunicu "$(e2e_profile_data hostB hostA -- "$@")" "$(e2e_profile_secrets hostB 1)"
+}
+
+# e2e_up_both: `nmcli connection up cunicu` on hostA and hostB at once.
+e2e_up_both() {
+	local up_a
+	e2e_up hostA &
+	up_a=$!
+	e2e_up hostB
+	wait "$up_a" || tb_fail "hostA: connection up failed"
 }

@@ -19,16 +19,8 @@ retained_from() {
 }
 
 tb_init
-e2e_require_built
 tb_require mosquitto_sub ss
-tb_topology --nat-a cone --nat-b cone
-tb_start_coturn
-tb_start_mosquitto
-tb_start_nm hostA
-tb_start_nm hostB
-e2e_keys hostA hostB
-e2e_mesh_profile hostA hostB
-e2e_mesh_profile hostB hostA
+e2e_two_peers cone cone
 e2e_up hostA
 e2e_up hostB
 e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10 >/dev/null

@@ -8,15 +8,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-e2e.sh"
 
 tb_init
-e2e_require_built
-tb_topology --nat-a cone --nat-b cone
-tb_start_coturn
-tb_start_mosquitto
-tb_start_nm hostA
-tb_start_nm hostB
-e2e_keys hostA hostB
-e2e_mesh_profile hostA hostB
-e2e_mesh_profile hostB hostA
+e2e_two_peers cone cone
 
 e2e_up hostA
 sleep "${E2E_LATE_SECONDS:-20}"

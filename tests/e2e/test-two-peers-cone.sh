@@ -8,21 +8,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-e2e.sh"
 
 tb_init
-e2e_require_built
-tb_topology --nat-a cone --nat-b cone
-tb_start_coturn
-tb_start_mosquitto
-tb_start_nm hostA
-tb_start_nm hostB
-e2e_keys hostA hostB
-e2e_mesh_profile hostA hostB
-e2e_mesh_profile hostB hostA
+e2e_two_peers cone cone
 
 t0=$(tb_now_us)
-e2e_up hostA &
-up_a=$!
-e2e_up hostB
-wait "$up_a" || tb_fail "hostA: connection up failed"
+e2e_up_both
 took=$(e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10)
 echo "first ping A->B after $(tb_fmt_us $(($(tb_now_us) - t0))) s from nmcli up ($took s after both were up)"
 e2e_ping_ok hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A"
