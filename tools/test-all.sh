@@ -2,9 +2,9 @@
 # Runs every test of NetworkManager-cunicu on a fresh Debian 12 machine, as root:
 # installs the Debian packages it needs, builds with -Werror, runs `make check`
 # (unit tests and the network test bed: real NetworkManager, WireGuard,
-# coturn, mosquitto and NAT routers in network namespaces), then
-# `make distcheck`. Ends with one line "N passed, N failed" and exits
-# non-zero when anything failed.
+# coturn, mosquitto and NAT routers in network namespaces), then the Debian
+# packages (tools/test-packages.sh) and `make distcheck`. Ends with one line
+# "N passed, N failed" and exits non-zero when anything failed.
 #
 #   tools/test-all.sh            build dir: ./_build
 #   NCU_BUILDDIR=dir tools/test-all.sh
@@ -43,6 +43,19 @@ failed=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) ))
 skipped=$(count SKIP)
 if [ "$check_status" != 0 ] && [ "$failed" = 0 ]; then
 	failed=1   # make check failed outside any test (a build of test programs)
+fi
+
+# The Debian packages: built from the release tarball, lintian, and the
+# two-peer test against the installed files (one pass or fail).
+echo "=== tools/test-packages.sh"
+if NCU_BUILDDIR=$builddir "$top/tools/test-packages.sh" > packages.out 2>&1; then
+	grep -E '^[EWIPX]: ' packages.out   # lintian's tags, if any
+	tail -1 packages.out
+	passed=$((passed + 1))
+else
+	tail -40 packages.out
+	echo "FAIL: Debian packages (log: $builddir/packages.out)"
+	failed=$((failed + 1))
 fi
 
 # The release tarball must build and pass its unit tests on its own.

@@ -74,9 +74,22 @@ tb__bus_conf() {
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
   </policy>
   <includedir>/usr/share/dbus-1/system.d</includedir>
-  <include>$top_srcdir/data/nm-cunicu-service.conf</include>
+  <include>$(tb__plugin_dbus_conf)</include>
 </busconfig>
 EOF
+}
+
+# The plugin under test comes from the build tree, or, with TB_PLUGIN_ROOT
+# set, from an installed tree: a directory holding usr/... as the Debian
+# packages install it (e.g. both .debs unpacked with dpkg-deb -x). Its own
+# .name file and D-Bus policy are used then, with their absolute paths
+# moved under TB_PLUGIN_ROOT.
+tb__plugin_dbus_conf() {
+	if [[ -n ${TB_PLUGIN_ROOT:-} ]]; then
+		echo "$TB_PLUGIN_ROOT/usr/share/dbus-1/system.d/nm-cunicu-service.conf"
+	else
+		echo "$top_srcdir/data/nm-cunicu-service.conf"
+	fi
 }
 
 # tb_install_plugin HOST: write nm-cunicu-service.name into HOST's private
@@ -86,9 +99,13 @@ EOF
 # TB_SERVICE_DEBUG is set) with stderr in service.log, and
 # plugin=$top_builddir/properties/.libs/libnm-vpn-plugin-cunicu.so
 # (root-owned, mode 0644: NetworkManager skips other files silently).
+# With TB_PLUGIN_ROOT set, the installed tree's
+# usr/lib/NetworkManager/VPN/nm-cunicu-service.name is used instead, its
+# program= run (through the same wrapper) and its plugin= loaded from
+# under TB_PLUGIN_ROOT.
 # tb_start_nm calls it before NetworkManager starts.
 tb_install_plugin() {
-	local host=$1 in=$top_srcdir/data/nm-cunicu-service.name.in out wrapper
+	local host=$1 in=$top_srcdir/data/nm-cunicu-service.name.in out wrapper program
 	out=$TB_TMP/nm-$host/vpn/nm-cunicu-service.name
 	[[ -r $in ]] || tb_fail "$in not found"
 	mkdir -p "${out%/*}"
@@ -96,14 +113,26 @@ tb_install_plugin() {
 	# not run; the wrapper keeps their stderr in service.log beside
 	# NetworkManager's log instead (tb_dump_logs shows it).
 	wrapper=$TB_TMP/nm-$host/vpn/nm-cunicu-service
+	program=$top_builddir/src/nm-cunicu-service
+	if [[ -n ${TB_PLUGIN_ROOT:-} ]]; then
+		in=$TB_PLUGIN_ROOT/usr/lib/NetworkManager/VPN/nm-cunicu-service.name
+		[[ -r $in ]] || tb_fail "TB_PLUGIN_ROOT=$TB_PLUGIN_ROOT has no usr/lib/NetworkManager/VPN/nm-cunicu-service.name"
+		program=$TB_PLUGIN_ROOT$(sed -n 's/^program=//p' "$in")
+		[[ -x $program ]] || tb_fail "$in names program=${program#"$TB_PLUGIN_ROOT"}, not in TB_PLUGIN_ROOT"
+	fi
 	cat >"$wrapper" <<-WRAPPER
 	#!/bin/sh
-	exec env -u NM_VPN_LOG_SYSLOG ${TB_SERVICE_WRAPPER:-} "$top_builddir/src/nm-cunicu-service" "\$@" ${TB_SERVICE_DEBUG:+--debug} 2>>"$TB_TMP/nm-$host/service.log"
+	exec env -u NM_VPN_LOG_SYSLOG ${TB_SERVICE_WRAPPER:-} "$program" "\$@" ${TB_SERVICE_DEBUG:+--debug} 2>>"$TB_TMP/nm-$host/service.log"
 	WRAPPER
 	chown root:root "$wrapper"
 	chmod 0755 "$wrapper"
-	sed -e "s|@LIBEXECDIR@|${wrapper%/*}|g" \
-	    -e "s|@PLUGINDIR@|$top_builddir/properties/.libs|g" "$in" >"$out"
+	if [[ -n ${TB_PLUGIN_ROOT:-} ]]; then
+		sed -e "s|^program=.*|program=$wrapper|" \
+		    -e "s|^plugin=/|plugin=$TB_PLUGIN_ROOT/|" "$in" >"$out"
+	else
+		sed -e "s|@LIBEXECDIR@|${wrapper%/*}|g" \
+		    -e "s|@PLUGINDIR@|$top_builddir/properties/.libs|g" "$in" >"$out"
+	fi
 	grep -q '@[A-Z_]*@' "$out" && tb_fail "$in has placeholders tb_install_plugin does not know"
 	chown root:root "$out"
 	chmod 0644 "$out"
