@@ -14,9 +14,11 @@
 # /sys is the namespace's own sysfs (mounted by `ip netns exec`), made
 # read-only here: NetworkManager then knows that no udev runs and does not
 # wait for it.
-# When NetworkManager exits, this script exits, and the kernel kills every
-# process left in the PID namespace (dbus-daemon, VPN services, wireguard-go).
-# SIGTERM/SIGINT stop NetworkManager gracefully first (it disconnects VPNs).
+# When NetworkManager exits, its VPN services get up to 5 s to notice and
+# tear down; then this script exits, and the kernel kills every process
+# left in the PID namespace (dbus-daemon, VPN services, wireguard-go).
+# SIGTERM/SIGINT stop NetworkManager gracefully first (like a real
+# shutdown, it leaves VPN connections to their services).
 set -eu
 
 dir=$1
@@ -31,6 +33,7 @@ mount --bind "$dir/var" /var/lib/NetworkManager
 mount --bind "$dir/vpn" /usr/lib/NetworkManager/VPN
 
 dbus-daemon --nofork --nopidfile --config-file="$dir/bus.conf" >>"$dir/dbus.log" 2>&1 &
+dbus=$!
 for _ in $(seq 250); do
 	[[ -S /run/dbus/system_bus_socket ]] && break
 	sleep 0.02
@@ -48,4 +51,25 @@ trap 'kill -TERM "$nm" 2>/dev/null || true' TERM INT
 # about by SIGCHLD); `wait` returns early when a trapped signal arrives.
 while kill -0 "$nm" 2>/dev/null; do
 	wait "$nm" || true
+done
+
+# NetworkManager leaves its VPN services running when it stops (as under
+# systemd, whose KillMode=process spares them): they see it leave the bus
+# and tear down (interface, nft table, retained offers). Give them 5 s,
+# with the bus still up, before this namespace and all left in it die.
+# Orphans are re-parented to this shell (PID 1); no fork while looking.
+orphans_left() {
+	local f stat pid state ppid
+	for f in /proc/[0-9]*/stat; do
+		read -r stat <"$f" 2>/dev/null || continue
+		pid=${f#/proc/}
+		pid=${pid%/stat}
+		read -r state ppid _ <<<"${stat##*) }"
+		[[ $ppid == 1 && $state != Z && $pid != "$dbus" ]] && return 0
+	done
+	return 1
+}
+for _ in $(seq 100); do
+	orphans_left || break
+	sleep 0.05
 done
