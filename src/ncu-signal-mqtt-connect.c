@@ -102,7 +102,14 @@ ncu_signal_mqtt_attempt_failed (NcuSignalMqtt *self, const char *format, ...)
 	self->failures++;
 	ncu_signal_mqtt_set_last_error (self, message);
 	ncu_signal_mqtt_client_drop (self);
-	schedule_retry (self, next_backoff (self));
+	/* A connection that worked and broke (our NAT changed its address,
+	 * the broker restarted) most likely works again at once, and an ICE
+	 * restart may be waiting for it: retry within a moment, jittered so
+	 * a mesh does not reconnect in step. The back-off starts after that. */
+	if (was_connected)
+		schedule_retry (self, g_random_int_range (0, NCU_SIGNAL_MQTT_LOST_RETRY_MS + 1));
+	else
+		schedule_retry (self, next_backoff (self));
 	if (was_connected && self->cb.state)
 		self->cb.state (FALSE, message, self->user_data);
 }

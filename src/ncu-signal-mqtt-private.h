@@ -14,6 +14,8 @@
 
 #define NCU_SIGNAL_MQTT_BACKOFF_MIN_MS 1000
 #define NCU_SIGNAL_MQTT_BACKOFF_MAX_MS 30000
+/* First retry after losing an established connection: within this. */
+#define NCU_SIGNAL_MQTT_LOST_RETRY_MS  250
 
 typedef enum {
 	NCU_SIGNAL_MQTT_IDLE,

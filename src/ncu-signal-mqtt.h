@@ -2,7 +2,8 @@
 /*
  * MQTT transport for signaling: libmosquitto driven from the GLib main
  * loop (no thread of its own), with name resolution through GResolver,
- * reconnection with back-off, and subscriptions that survive reconnects.
+ * reconnection with back-off (the first retry after losing an established
+ * connection at once), and subscriptions that survive reconnects.
  * It knows nothing about envelopes: it moves topics and bytes.
  */
 #ifndef NCU_SIGNAL_MQTT_H
