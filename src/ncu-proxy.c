@@ -45,6 +45,8 @@ struct _NcuProxy {
 	guint grace_ms;
 	GSource *grace_source;
 	GQueue held;                  /* of GBytes*, oldest first */
+	GBytes *own_initiation;       /* non-initiator: the latest one WireGuard made, held apart */
+	gboolean remote_initiated;    /* an initiation came from the remote while not forwarding */
 	GBytes *initiation;           /* our last handshake initiation, unanswered */
 	GSource *resend_source;
 	guint resend_delay_ms;
@@ -87,8 +89,13 @@ batch_unref (void)
  *
  * WireGuard message type 1 (a little-endian 32-bit word), 148 bytes. Two
  * initiations crossing each other cost WireGuard 5 s: until ICE connects,
- * the non-initiating side drops its own and keeps everything else (its
- * answers to the remote's initiation above all).
+ * the non-initiating side keeps its own latest initiation apart and holds
+ * everything else (its answers to the remote's initiation above all). It
+ * sends that initiation only if the remote does not initiate: when the
+ * remote's first packet is something else (its WireGuard still has a
+ * session with our previous incarnation, after our restart, and sends
+ * data we cannot read) or nothing comes within the grace time. Dropping
+ * it instead would leave WireGuard to retry after 5 s.
  *
  * The initiating side's first initiation may reach the remote before the
  * remote's ICE agent accepts data on the new pair, and WireGuard would
@@ -156,6 +163,38 @@ note_initiation (NcuProxy *proxy, const guint8 *buf, gsize len)
 
 /* ---- holding ---- */
 
+/* Non-initiator: what to do with our own initiation when forwarding starts. */
+static void
+settle_own_initiation (NcuProxy *proxy)
+{
+	GBytes *own = g_steal_pointer (&proxy->own_initiation);
+
+	if (!own)
+		return;
+	if (proxy->remote_initiated) {
+		/* Our WireGuard answers the remote's: ours would cross it. */
+		proxy->stats.dropped_hold++;
+	} else {
+		gsize len;
+		const guint8 *buf = g_bytes_get_data (own, &len);
+
+		send_to_ice (proxy, buf, len);
+	}
+	g_bytes_unref (own);
+}
+
+static void
+keep_own_initiation (NcuProxy *proxy, const guint8 *buf, gsize len)
+{
+	if (proxy->own_initiation) {
+		/* WireGuard made a newer one; only the newest is valid for it. */
+		g_bytes_unref (proxy->own_initiation);
+		proxy->stats.dropped_hold++;
+	}
+	proxy->own_initiation = g_bytes_new (buf, len);
+	proxy->stats.held++;
+}
+
 static void
 hold (NcuProxy *proxy, const guint8 *buf, gsize len)
 {
@@ -184,6 +223,8 @@ flush_held (NcuProxy *proxy)
 {
 	GBytes *bytes;
 
+	settle_own_initiation (proxy);
+	proxy->remote_initiated = FALSE;
 	while ((bytes = g_queue_pop_head (&proxy->held))) {
 		gsize len;
 		const guint8 *buf = g_bytes_get_data (bytes, &len);
@@ -242,11 +283,10 @@ from_wireguard (NcuProxy *proxy, const struct iovec *packets, guint n)
 		return;
 	}
 	for (guint i = 0; i < n; i++) {
-		if (!proxy->initiator && is_handshake_initiation (packets[i].iov_base, packets[i].iov_len)) {
-			proxy->stats.dropped_hold++;
-			continue;
-		}
-		hold (proxy, packets[i].iov_base, packets[i].iov_len);
+		if (!proxy->initiator && is_handshake_initiation (packets[i].iov_base, packets[i].iov_len))
+			keep_own_initiation (proxy, packets[i].iov_base, packets[i].iov_len);
+		else
+			hold (proxy, packets[i].iov_base, packets[i].iov_len);
 	}
 }
 
@@ -298,6 +338,8 @@ on_ice_recv (NcuIce *ice, guint8 *buf, gsize len, gpointer data)
 	 * need it): stop repeating it. */
 	if (proxy->initiation)
 		stop_resending (proxy);
+	if (proxy->state != FORWARDING && is_handshake_initiation (buf, len))
+		proxy->remote_initiated = TRUE;
 	/* The remote's first packet ends the wait: what we hold (our answers,
 	 * data) goes out behind it. */
 	if (proxy->state == GRACE) {
@@ -415,6 +457,7 @@ ncu_proxy_free (NcuProxy *proxy)
 	g_source_unref (proxy->read_source);
 	close (proxy->fd);
 	g_queue_clear_full (&proxy->held, (GDestroyNotify) g_bytes_unref);
+	g_clear_pointer (&proxy->own_initiation, g_bytes_unref);
 	batch_unref ();
 	g_free (proxy);
 }
@@ -438,12 +481,13 @@ ncu_proxy_set_ready (NcuProxy *proxy, gboolean ready)
 	if (!ready) {
 		cancel_grace (proxy);
 		stop_resending (proxy);
+		proxy->remote_initiated = FALSE;
 		proxy->state = HOLDING;
 		return;
 	}
 	if (proxy->state != HOLDING)
 		return;
-	if (proxy->initiator || g_queue_is_empty (&proxy->held)) {
+	if (proxy->initiator || (g_queue_is_empty (&proxy->held) && !proxy->own_initiation)) {
 		proxy->state = FORWARDING;
 		flush_held (proxy);
 	} else {

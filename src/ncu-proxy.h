@@ -49,8 +49,8 @@ guint16 ncu_proxy_get_port (NcuProxy *proxy);
  * Simultaneous initiations collide and cost WireGuard 5 s, so exactly one
  * side of a pair should be the initiator. On ready, the initiator flushes
  * what it holds; the other side waits up to @grace_ms for the first packet
- * from the remote (its initiation) and then discards what it holds, or
- * flushes when nothing came.
+ * from the remote, then flushes what it holds: its own latest initiation
+ * only if the remote's packet was not an initiation (or nothing came).
  */
 void ncu_proxy_set_initiator (NcuProxy *proxy, gboolean initiator, guint grace_ms);
 

@@ -257,58 +257,93 @@ send_initiation (FakeWg *wg, NcuProxy *proxy)
 	                 ==, (ssize_t) sizeof packet);
 }
 
-static gboolean
-proxy_has_dropped (gpointer data)
+/* The same while ICE is not connected, waiting until the proxy has it. */
+static void
+send_early_initiation (FakeWg *wg, NcuProxy *proxy)
 {
-	WantHeld *want = data;
-	NcuProxyStats stats;
+	NcuProxyStats before;
+	WantHeld want = { proxy, 0 };
 
-	ncu_proxy_get_stats (want->proxy, &stats);
-	return stats.dropped_hold >= want->held;
+	ncu_proxy_get_stats (proxy, &before);
+	want.held = before.held + 1;
+	send_initiation (wg, proxy);
+	g_assert_true (test_wait (proxy_has_held, &want, TEST_TIMEOUT_MS));
 }
 
+/* How a fake WireGuard stores a received initiation (a string up to the
+ * first zero byte). */
+#define GOT_INITIATION "\001"
+
 /* Both WireGuards initiate early; only the initiator's initiation goes
- * out. The other side drops its own initiations but keeps the rest (an
- * answer), which follows the remote's first packet. */
+ * out. The other side keeps its own newest initiation apart and the rest
+ * (an answer) held; the remote's first packet is an initiation, so its
+ * own is discarded and the answer follows. */
 static void
 test_one_initiator (Fixture *f, gconstpointer data)
 {
-	WantHeld dropped = { f->proxy_b, 2 };
 	NcuProxyStats stats;
 
 	ncu_proxy_set_initiator (f->proxy_b, FALSE, 10000);
-	send_early (&f->wg_a, f->proxy_a, "init-a", 1);
-	send_initiation (&f->wg_b, f->proxy_b);
-	send_initiation (&f->wg_b, f->proxy_b);
-	g_assert_true (test_wait (proxy_has_dropped, &dropped, TEST_TIMEOUT_MS));
+	send_early_initiation (&f->wg_a, f->proxy_a);
+	send_early_initiation (&f->wg_b, f->proxy_b);
+	send_early_initiation (&f->wg_b, f->proxy_b);
 	send_early (&f->wg_b, f->proxy_b, "answer-b", 1);
 	test_peers_connect (f->a, f->b);
 	ncu_proxy_set_ready (f->proxy_b, TRUE);   /* waits for the remote */
 	fake_wg_assert_quiet (&f->wg_a, 0);
 	ncu_proxy_set_ready (f->proxy_a, TRUE);   /* flushes */
 	fake_wg_wait (&f->wg_b, 1);
-	assert_got (&f->wg_b, 0, "init-a", 0, 1);
+	g_assert_cmpstr (f->wg_b.got->pdata[0], ==, GOT_INITIATION);
 	fake_wg_wait (&f->wg_a, 1);
 	assert_got (&f->wg_a, 0, "answer-b", 0, 1);
+	fake_wg_assert_quiet (&f->wg_a, 1);
 
 	ncu_proxy_get_stats (f->proxy_b, &stats);
-	g_assert_cmpuint (stats.held, ==, 1);
+	g_assert_cmpuint (stats.held, ==, 3);
 	g_assert_cmpuint (stats.dropped_hold, ==, 2);
 	g_assert_cmpuint (stats.wg_to_ice_packets, ==, 1);
 }
 
+/* The non-initiator restarted: its WireGuard initiates, the initiator's
+ * still has a session with the old one and sends data instead of an
+ * initiation. That first packet releases the non-initiator's initiation
+ * at once (else WireGuard would retry only after 5 s). */
+static void
+test_remote_has_session (Fixture *f, gconstpointer data)
+{
+	NcuProxyStats stats;
+
+	ncu_proxy_set_initiator (f->proxy_b, FALSE, 10000);
+	send_early_initiation (&f->wg_b, f->proxy_b);
+	send_early (&f->wg_a, f->proxy_a, "stale", 1);
+	test_peers_connect (f->a, f->b);
+	ncu_proxy_set_ready (f->proxy_b, TRUE);
+	fake_wg_assert_quiet (&f->wg_a, 0);
+	ncu_proxy_set_ready (f->proxy_a, TRUE);
+	fake_wg_wait (&f->wg_b, 1);
+	assert_got (&f->wg_b, 0, "stale", 0, 1);
+	fake_wg_wait (&f->wg_a, 1);
+	g_assert_cmpstr (f->wg_a.got->pdata[0], ==, GOT_INITIATION);
+
+	ncu_proxy_get_stats (f->proxy_b, &stats);
+	g_assert_cmpuint (stats.dropped_hold, ==, 0);
+	g_assert_cmpuint (stats.wg_to_ice_packets, ==, 1);
+}
+
 /* The non-initiator flushes after the grace time when the remote is
- * silent (only its side has traffic). */
+ * silent (only its side has traffic), its own initiation first. */
 static void
 test_grace_flush (Fixture *f, gconstpointer data)
 {
 	ncu_proxy_set_initiator (f->proxy_b, FALSE, 100);
+	send_early_initiation (&f->wg_b, f->proxy_b);
 	send_early (&f->wg_b, f->proxy_b, "init-b", 2);
 	test_peers_connect (f->a, f->b);
 	ncu_proxy_set_ready (f->proxy_a, TRUE);
 	ncu_proxy_set_ready (f->proxy_b, TRUE);
-	fake_wg_wait (&f->wg_a, 2);
-	assert_got (&f->wg_a, 0, "init-b", 0, 2);
+	fake_wg_wait (&f->wg_a, 3);
+	g_assert_cmpstr (f->wg_a.got->pdata[0], ==, GOT_INITIATION);
+	assert_got (&f->wg_a, 1, "init-b", 0, 2);
 }
 
 static gboolean
@@ -391,6 +426,7 @@ main (int argc, char **argv)
 	ADD ("/proxy/forward", test_forward);
 	ADD ("/proxy/hold-overflow", test_hold_overflow);
 	ADD ("/proxy/one-initiator", test_one_initiator);
+	ADD ("/proxy/remote-has-session", test_remote_has_session);
 	ADD ("/proxy/grace-flush", test_grace_flush);
 	if (g_test_perf ())
 		ADD ("/proxy/throughput", test_throughput);
