@@ -359,12 +359,18 @@ ncu_peer_path_reset (NcuPeerPath *path, const char *why)
 {
 	stop_polling (path);
 	leave (path, why);
+	path->heard = FALSE;
 	path->has_failed_pair = FALSE;
 	g_clear_pointer (&path->nft_error, g_free);
-	if (path->env.mode != NCU_PROXY_MODE_USERSPACE) {
+	if (path->env.mode != NCU_PROXY_MODE_USERSPACE)
 		path->reason = "ICE is not connected";
+}
+
+void
+ncu_peer_path_begin (NcuPeerPath *path)
+{
+	if (path->env.mode != NCU_PROXY_MODE_USERSPACE)
 		take_baseline (path);
-	}
 }
 
 /* ---- status and life cycle ---- */
@@ -413,7 +419,6 @@ ncu_peer_path_new (const NcuPeerPathEnv *env)
 		return path;
 	}
 	path->reason = "ICE is not connected";
-	take_baseline (path);
 	return path;
 }
 

@@ -63,9 +63,11 @@ NcuPeerPath *ncu_peer_path_new (const NcuPeerPathEnv *env);
  * fast path as the pair and WireGuard's state allow. */
 void ncu_peer_path_update (NcuPeerPath *path);
 /* ICE failed, or a new session replaces the pair (@why, for the log): back
- * to the proxy now, before the ICE socket goes away; the next session
- * starts over (WireGuard must hear from the remote again). */
+ * to the proxy now, before the ICE socket goes away. */
 void ncu_peer_path_reset (NcuPeerPath *path, const char *why);
+/* A new ICE session starts (after any change to the WireGuard peer): from
+ * now on, what WireGuard accepts from the remote counts as heard. */
+void ncu_peer_path_begin (NcuPeerPath *path);
 /* Adds "proxy" ("nftables" or "userspace"), "proxy-mode", the reason the
  * fast path is not used ("fast-path-reason") and, on the fast path, the
  * rules' counters ("nft-egress-packets", "nft-egress-bytes",

@@ -105,6 +105,28 @@ out:
 		g_warning ("peer %s: cannot start the handshake: %s", peer->name, error->message);
 }
 
+/*
+ * Forgets WireGuard's session with the peer (remove, add again), so the
+ * kick on the next CONNECTED sends a handshake initiation. A new ICE
+ * session often means a new WireGuard on the other side (it restarted):
+ * with our old session still valid, the kick would only send a keepalive
+ * under keys the remote no longer has, and WireGuard would start a new
+ * handshake only 15 s later. Only the controlling side does this, so one
+ * side initiates; the other answers whatever session it holds. Costs one
+ * round trip per ICE session and resets the peer's transfer counters.
+ */
+static void
+peer_reset_wg_session (NcuPeer *peer)
+{
+	g_autoptr (GError) error = NULL;
+	NcuWgPeer wp = { 0 };
+
+	memcpy (wp.public_key, peer->config->public_key, NCU_KEY_LEN);
+	wp.remove = TRUE;
+	if (!ncu_wg_set_peer (peer->env.wg, &wp, &error) || !peer_configure_wg (peer, &error))
+		g_warning ("peer %s: cannot renew the WireGuard session: %s", peer->name, error->message);
+}
+
 /* ---- offers ---- */
 
 static void
@@ -201,6 +223,7 @@ on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 		break;
 	case NCU_ICE_STATE_FAILED:
 		ncu_peer_path_reset (peer->path, "ICE failed");
+		ncu_peer_path_begin (peer->path);
 		ncu_proxy_set_ready (peer->proxy, FALSE);
 		peer_schedule_restart (peer);
 		break;
@@ -243,6 +266,9 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 	/* Off the fast path while the old ICE socket still exists. */
 	ncu_peer_path_reset (peer->path, "new ICE session");
 	ncu_proxy_set_ready (peer->proxy, FALSE);
+	if (!first && peer->controlling)
+		peer_reset_wg_session (peer);
+	ncu_peer_path_begin (peer->path);
 	peer->local_session = ncu_signal_session_id_new ();
 	peer->built_against = against ? against->session_id : 0;
 	peer->remote_session = 0;

@@ -13,6 +13,12 @@
  * Both sides restarting at once thus settle on the controlling side's
  * session without ping-pong.
  *
+ * WireGuard's handshake: the controlling side initiates it when ICE
+ * connects; at every session after the first it also drops its WireGuard
+ * session with the peer first, so that initiation is a real handshake even
+ * when the remote's WireGuard restarted (and not a keepalive under keys the
+ * remote lost).
+ *
  * Data path: the proxy, or the nftables fast path once ICE is connected
  * on a pair that allows it (ncu-peer-path.h). Every ICE failure and every
  * new session goes back to the proxy first.

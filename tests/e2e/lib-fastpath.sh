@@ -15,7 +15,7 @@ declare -gA FP=()           # fields of one peer's status (fp_peer)
 # fp_require: what every fast-path test needs besides the e2e parts.
 fp_require() {
 	e2e_require_built
-	tb_require nft
+	tb_require nft jq
 	case $FP_BACKEND in
 	userspace | kernel | auto) ;;
 	*) tb_fail "NCU_E2E_WG_BACKEND=$FP_BACKEND: expected userspace, kernel or auto" ;;
@@ -90,16 +90,8 @@ fp_peer() {
 	json=$(e2e_status "$host" --json) || tb_fail "$host: nm-cunicu-status failed"
 	while IFS=$'\t' read -r k v; do
 		FP[$k]=$v
-	done < <(python3 -c '
-import json, sys
-label = sys.argv[1]
-for svc in json.load(sys.stdin).values():
-    for p in svc.get("peers", []):
-        if p.get("label") == label:
-            print("interface\t%s" % svc["interface"])
-            for k, v in p.items():
-                print("%s\t%s" % (k, v))
-' "$label" <<<"$json")
+	done < <(jq -r --arg l "$label" '.[] | . as $s | .peers[]? | select(.label == $l) |
+		("interface\t" + $s.interface), (to_entries[] | "\(.key)\t\(.value)")' <<<"$json")
 	[[ -n ${FP[interface]:-} ]] || tb_fail "$host: no status for peer $label: $json"
 	transfer=$(tb_nm_exec "$host" wg show "${FP[interface]}" transfer |
 		awk -v k="${FP[public-key]}" '$1 == k { print $2, $3 }')
@@ -134,13 +126,21 @@ fp_wait_proxy() {
 # fp_table HOST: the name of HOST's nft table of its active cunicu connection.
 fp_table() {
 	local ifname
-	ifname=$(e2e_status "$1" --json | python3 -c 'import json,sys; print(next(iter(json.load(sys.stdin).values()))["interface"])')
+	ifname=$(e2e_status "$1" --json | jq -r '[.[]][0].interface')
 	echo "cunicu_${ifname//[^A-Za-z0-9_]/_}"
 }
 
 # fp_rules HOST TABLE: the table's listing in HOST's network namespace.
 fp_rules() {
 	tb_exec "$1" nft list table inet "$2" 2>/dev/null
+}
+
+# fp_rule_count HOST TABLE: how many rules of ours the table holds (0 without
+# a table).
+fp_rule_count() {
+	local rules
+	rules=$(fp_rules "$1" "$2") || true
+	grep -c 'comment "cunicu ' <<<"$rules" || true
 }
 
 # fp_tables HOST: the nft tables of HOST's network namespace, one a line.

@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Issue 5, part 2: proxy-mode picks the data path per peer and follows the
+# selected pair without dropping the tunnel. hostA runs proxy-mode=auto,
+# hostB proxy-mode=nftables, behind cone NATs at first:
+#   1. both on the fast path;
+#   2. natA turns symmetric (masquerade fully-random, mappings flushed) and
+#      hostB's connection restarts: hostA's connection stays up, its new
+#      ICE session needs the relay, and each side whose candidate is
+#      relayed (or peer-reflexive) is back on the userspace proxy, says why
+#      in its status, and carries the pings through its proxy; hostA's
+#      rules are gone;
+#   3. natA turns cone again, hostB restarts: both back on the fast path.
+# NCU_E2E_WG_BACKEND=kernel runs it on kernel WireGuard (QEMU guest).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-fastpath.sh"
+
+# nat_kind NAT cone|symmetric: swap the router's masquerade and forget its
+# UDP mappings (the bed's ruleset: table ip ncutb, chain postrouting). The
+# broker's TCP connection keeps its mapping, so hostB's bye reaches hostA
+# at once (flushing it too makes hostA wait ~20 s for ICE consent to fail,
+# which ends the same way).
+nat_kind() {
+	local nat=$1 masq=masquerade
+	[[ $2 == symmetric ]] && masq="masquerade fully-random"
+	tb_exec "$nat" nft flush chain ip "$TB_PREFIX" postrouting || tb_fail "$nat: flush postrouting"
+	tb_exec "$nat" nft add rule ip "$TB_PREFIX" postrouting oifname wan0 $masq ||
+		tb_fail "$nat: $masq"
+	tb_exec "$nat" conntrack -D -p udp >/dev/null 2>&1 || true   # exits 1 when none
+}
+
+# restart_b: hostB's connection down and up; hostA answers its new session.
+restart_b() {
+	fp_down hostB
+	fp_up hostB
+	e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10 >/dev/null
+}
+
+# expect_path HOST PEER: the data path fits the pair: the fast path for a
+# host/srflx candidate of ours, else the proxy with the reason in the status.
+expect_path() {
+	local host=$1 peer=$2
+	fp_peer "$host" "$peer"
+	case ${FP[path]} in
+	host | srflx) fp_wait_proxy "$host" "$peer" nftables 10 ;;
+	relay | prflx)
+		[[ ${FP[proxy]} == userspace ]] || tb_fail "$host: ${FP[path]} candidate but proxy ${FP[proxy]}"
+		[[ ${FP[fast-path-reason]} == *relayed* || ${FP[fast-path-reason]} == *peer-reflexive* ]] ||
+			tb_fail "$host: status does not say why it is on the proxy: '${FP[fast-path-reason]}'"
+		;;
+	*) tb_fail "$host: unexpected path '${FP[path]}'" ;;
+	esac
+	echo "# $host (proxy-mode ${FP[proxy-mode]}): ${FP[path]} ${FP[local-address]} -> ${FP[remote-type]} ${FP[remote-address]}: ${FP[proxy]}${FP[fast-path-reason]:+ (${FP[fast-path-reason]})}"
+}
+
+# proxy_carries HOST PEER COUNT: COUNT pings from HOST pass through its proxy.
+proxy_carries() {
+	local host=$1 peer=$2 count=$3
+	fp_snapshot b "$host" "$peer"
+	tb_exec "$host" ping -q -n -c "$count" -i 0.05 -W 2 "${E2E_TUN[$peer]}" >/dev/null ||
+		tb_fail "$host: $count pings to $peer over the relay did not all come back"
+	fp_snapshot a "$host" "$peer"
+	fp_grew b a proxy-to-peer-bytes $((count * 100)) && fp_grew b a proxy-from-peer-bytes $((count * 100)) ||
+		tb_fail "$host: the proxy did not carry the pings (${SNAP[b.proxy-to-peer-bytes]} -> ${SNAP[a.proxy-to-peer-bytes]})"
+}
+
+tb_init
+fp_require
+tb_require conntrack
+fp_bed hostA hostB -- --nat-a cone --nat-b cone
+e2e_keys hostA hostB
+fp_profile hostA cunicu auto hostB
+fp_profile hostB cunicu nftables hostA
+
+echo "== 1. cone NATs"
+fp_up hostA hostB
+e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10 >/dev/null
+fp_wait_proxy hostA hostB nftables 10
+fp_wait_proxy hostB hostA nftables 10
+tableA=$(fp_table hostA)
+fp_bypass hostA hostB 20
+active=$(tb_nmcli hostA -g GENERAL.STATE connection show cunicu)
+
+echo "== 2. natA turns symmetric, hostB restarts"
+nat_kind natA symmetric
+restart_b
+expect_path hostA hostB
+expect_path hostB hostA
+fp_peer hostA hostB
+[[ ${FP[path]} == relay || ${FP[remote-type]} == relay ]] ||
+	tb_fail "behind a symmetric NAT the pair should use the relay: ${FP[path]} -> ${FP[remote-type]}"
+proxy_carries hostA hostB 20
+[[ $(fp_rule_count hostA "$tableA") == 0 ]] ||
+	tb_fail "hostA keeps fast-path rules on the proxy: $(fp_rules hostA "$tableA")"
+[[ $(tb_nmcli hostA -g GENERAL.STATE connection show cunicu) == "$active" ]] ||
+	tb_fail "hostA's connection changed state"
+echo "PASS: behind a symmetric NAT the relayed side stays on the proxy (auto and nftables) and says why"
+
+echo "== 3. natA turns cone again, hostB restarts"
+nat_kind natA cone
+restart_b
+fp_wait_proxy hostA hostB nftables 10
+fp_wait_proxy hostB hostA nftables 10
+fp_check_rules hostA "$tableA" hostB
+fp_bypass hostA hostB 20
+echo "PASS: back on the fast path when the pair allows it again, hostA's connection never dropped"
+
+fp_down hostA hostB
+fp_only_firewall hostA
+fp_only_firewall hostB
