@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,7 +33,10 @@ struct _NcuWgUapi {
 	char *ifname;
 	char *socket_path;
 	GPid pid;                      /* 0 once it has exited and been reaped */
-	gboolean spawned;              /* the socket and link may be ours */
+	gboolean spawned;              /* the link may be ours */
+	gboolean have_socket_id;       /* our wireguard-go's socket was seen: */
+	dev_t socket_dev;              /* the file it made, so we never remove */
+	ino_t socket_ino;              /* a later instance's at the same path */
 	guint watch_id;
 	int ifindex;
 	NcuWgUapiExitFunc exit_func;
@@ -125,10 +129,34 @@ spawn (NcuWgUapi *uapi, GError **error)
 	return TRUE;
 }
 
-/* A stale socket (after SIGKILL) would be taken for a live device. */
+/* Remembers which file our wireguard-go's socket is. */
+static void
+note_socket (NcuWgUapi *uapi)
+{
+	struct stat st;
+
+	if (stat (uapi->socket_path, &st) < 0)
+		return;
+	uapi->have_socket_id = TRUE;
+	uapi->socket_dev = st.st_dev;
+	uapi->socket_ino = st.st_ino;
+}
+
+/*
+ * A stale socket (wireguard-go killed) would be taken for a live device.
+ * Only ours goes: once our wireguard-go exited, the next instance of the
+ * same connection (a new service, NetworkManager does not wait for us)
+ * may already have put its own at the same path.
+ */
 static void
 remove_socket (NcuWgUapi *uapi)
 {
+	struct stat st;
+
+	if (!uapi->have_socket_id || stat (uapi->socket_path, &st) < 0)
+		return;
+	if (st.st_dev != uapi->socket_dev || st.st_ino != uapi->socket_ino)
+		return;
 	if (unlink (uapi->socket_path) == 0)
 		g_debug ("%s: removed stale %s", uapi->ifname, uapi->socket_path);
 }
@@ -256,6 +284,7 @@ wait_ready (NcuWgUapi *uapi, GError **error)
 
 		if (fd >= 0) {
 			close (fd);
+			note_socket (uapi);
 			return TRUE;
 		}
 		if (child_reaped (uapi, &status)) {

@@ -19,6 +19,9 @@
 /* How long ncu_wg_set_device waits for wireguard-go to bind port 0. */
 #define PORT_BIND_TIMEOUT_US (5 * G_USEC_PER_SEC)
 #define PORT_BIND_POLL_US    (10 * 1000)
+/* How long ncu_wg_new waits for an interface of the same name to go. */
+#define IFNAME_FREE_TIMEOUT_US (3 * G_USEC_PER_SEC)
+#define IFNAME_FREE_POLL_US    (20 * 1000)
 
 struct _NcuWg {
 	NcuWgBackend backend;          /* KERNEL or USERSPACE */
@@ -267,6 +270,29 @@ open_auto (NcuWg *wg, GError **error)
 	return open_userspace (wg, error);
 }
 
+/*
+ * Interface names are per connection, and NetworkManager starts a new
+ * service for `nmcli connection up` as soon as it has told the previous
+ * one to disconnect: that one may still be tearing the interface down
+ * (saying bye on the broker first). Give it a moment before calling the
+ * name taken.
+ */
+static gboolean
+wait_ifname_free (const char *ifname)
+{
+	gint64 deadline = g_get_monotonic_time () + IFNAME_FREE_TIMEOUT_US;
+
+	if (if_nametoindex (ifname) == 0)
+		return TRUE;
+	g_debug ("%s exists: waiting for it to go", ifname);
+	do {
+		if (g_get_monotonic_time () >= deadline)
+			return FALSE;
+		g_usleep (IFNAME_FREE_POLL_US);
+	} while (if_nametoindex (ifname) != 0);
+	return TRUE;
+}
+
 NcuWg *
 ncu_wg_new (NcuWgBackend backend, const char *ifname, GError **error)
 {
@@ -280,7 +306,7 @@ ncu_wg_new (NcuWgBackend backend, const char *ifname, GError **error)
 		                     "libsodium failed to initialize");
 		return NULL;
 	}
-	if (if_nametoindex (ifname) != 0) {
+	if (!wait_ifname_free (ifname)) {
 		g_set_error (error, NCU_WG_ERROR, NCU_WG_ERROR_EXISTS,
 		             "interface %s already exists", ifname);
 		return NULL;

@@ -94,7 +94,9 @@ typedef void (*NcuWgExitFunc) (NcuWg *wg, const GError *error, gpointer user_dat
 /*
  * Creates the interface @ifname (1-15 characters) and brings it up.
  * NCU_WG_BACKEND_AUTO uses the kernel when it has WireGuard, else
- * wireguard-go (found in PATH, or at $NCU_WIREGUARD_GO).
+ * wireguard-go (found in PATH, or at $NCU_WIREGUARD_GO). An interface of
+ * that name that goes within 3 s (a previous instance tearing down) is
+ * waited for; one that stays is NCU_WG_ERROR_EXISTS.
  */
 NcuWg *ncu_wg_new (NcuWgBackend backend, const char *ifname, GError **error);
 /*
