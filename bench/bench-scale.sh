@@ -1,0 +1,277 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Bench 4, scale: one cunicu profile with N peers in hostA's NetworkManager
+# (behind a cone NAT); the N peers are simulated by bench/ncu-bench-peers on
+# hostB (behind another cone NAT): each a real key pair, a real signaling
+# session with its own MQTT connection, a real ICE agent using the bed's
+# coturn. Measured per activation: time from `nmcli connection up` until
+# nm-cunicu-status shows every peer's ICE connected, the service's resident
+# memory and file descriptors once all are connected (and wireguard-go's
+# memory, for reference). Once, at the largest N: broker messages per peer
+# per minute while idle (mosquitto_sub on '#' without retained ones).
+# Baseline, same run: the same profile with one peer (ratios).
+#
+# BENCH_SCALE_RUNS (default 5) activations per size; BENCH_SCALE_SIZES
+# (default "50 100 200"); BENCH_SCALE_IDLE_S (default 160: longer than the
+# 150 s refresh period of retained offers; 0 skips).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
+
+RUNS=$(bench_runs BENCH_SCALE_RUNS 5)
+read -ra SIZES <<<"${BENCH_SCALE_SIZES:-50 100 200}"
+IDLE_S=${BENCH_SCALE_IDLE_S:-160}
+SIM=$top_builddir/bench/ncu-bench-peers
+TIMEOUT=60                  # seconds for one activation to connect everyone
+
+declare -A ALL=() RSS=() FDS=() WG_RSS=() UP=()   # size -> values, one per run
+declare -A SPLIT=()                                # size -> RSS split of the last run
+IDLE_LINE=""
+
+# service_pid HOST: the newest nm-cunicu-service in HOST's namespace.
+service_pid() {
+	local pid best="" best_start=0 start
+	for pid in $(ip netns pids "$(tb_ns "$1")" 2>/dev/null); do
+		[[ $(cat "/proc/$pid/comm" 2>/dev/null) == nm-cunicu-servi ]] || continue
+		start=$(tb__starttime "$pid") || continue
+		((start > best_start)) && { best=$pid; best_start=$start; }
+	done
+	echo "$best"
+}
+
+# child_pid PID COMM: a child of PID whose command is COMM.
+child_pid() {
+	local c
+	for c in $(cat "/proc/$1/task/"*/children 2>/dev/null); do
+		[[ $(cat "/proc/$c/comm" 2>/dev/null) == "$2" ]] && { echo "$c"; return; }
+	done
+}
+
+# rss_split PID: "heap H, anonymous A, files F MiB; T threads" from smaps.
+rss_split() {
+	local threads
+	threads=$(awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	awk -v t="${threads:-?}" '
+		/^[0-9a-f]+-[0-9a-f]+ / { path = $6; kind = (path == "[heap]") ? "heap" : (path == "") ? "anon" : (path ~ /^\//) ? "file" : "other" }
+		/^Rss:/ { rss[kind] += $2 }
+		END { printf "heap %.1f, anonymous %.1f, files %.1f MiB; %s threads\n", rss["heap"] / 1024, rss["anon"] / 1024, rss["file"] / 1024, t }' \
+		"/proc/$1/smaps" 2>/dev/null || echo "-"
+}
+
+rss_mib() {
+	awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo "-"
+}
+
+# connected_count: peers of hostA's service whose ICE is connected.
+connected_count() {
+	e2e_status hostA --json 2>/dev/null | python3 -c '
+import json, sys
+try:
+    data = json.load(sys.stdin)
+except ValueError:
+    print(0); sys.exit()
+print(sum(1 for s in data.values() for p in s.get("peers", []) if p.get("ice-state") == "connected"))'
+}
+
+sim_field() {
+	sed -n "s/.*\\b$2=\\([0-9]*\\).*/\\1/p" "$TB_TMP/sim-$1.status" 2>/dev/null
+}
+
+# sim_settled N: every simulated peer has a gathered offer out and its
+# signaling up (after a bye they start fresh sessions).
+sim_settled() {
+	[[ $(sim_field "$1" gathered) == "$1" && $(sim_field "$1" signaling) == "$1" ]]
+}
+
+# profile_data N: vpn.data with the first N simulated peers.
+profile_data() {
+	local n=$1 i data key
+	data="addresses=10.90.0.1/16, signaling-url=$TB_MQTT_URL"
+	data+=", ice-servers=stun:$TB_WAN_IP1:$TB_TURN_PORT\\,turn:$TB_WAN_IP1:$TB_TURN_PORT"
+	data+=", ice-username=$TB_TURN_USER, ice-password-flags=0, private-key-flags=0"
+	i=0
+	while read -r key && ((i < n)); do
+		data+=", peer.$i.public-key=$key, peer.$i.allowed-ips=10.90.$((1 + i / 200)).$((1 + i % 200))/32"
+		data+=", peer.$i.label=sim-$i"
+		i=$((i + 1))
+	done <"$TB_TMP/keys-$n"
+	echo "$data"
+}
+
+# idle_messages N SECONDS: count broker messages for SECONDS.
+idle_messages() {
+	local n=$1 secs=$2 svc total by_svc
+	svc=$(tr '+/' '-_' <<<"$SVC_PUB" | tr -d '=')
+	tb_exec wan timeout "$secs" mosquitto_sub -h "$TB_WAN_IP1" -p "$TB_MQTT_PORT" -R -v -t '#' \
+		-i "bench-count-$$" >"$TB_TMP/idle.txt" 2>/dev/null || true
+	total=$(wc -l <"$TB_TMP/idle.txt")
+	by_svc=$(awk -v s="$svc" '{ n = split($1, t, "/"); if (t[n] == s) c++ } END { print c + 0 }' "$TB_TMP/idle.txt")
+	IDLE_LINE=$(awk -v t="$total" -v s="$by_svc" -v n="$n" -v w="$secs" 'BEGIN {
+		printf "%d %d %.3f %.3f", t, s, t / n / (w / 60), s / n / (w / 60) }')
+}
+
+# all_connected_time FROM-LINE N OFFSET: real time at which the last of N
+# peers first logged "ICE connected" after FROM-LINE of hostA's service log
+# (monotonic + OFFSET), or "-" when fewer than N did.
+all_connected_time() {
+	tail -n "+$(($1 + 1))" "$(bench_service_log hostA)" | awk -v n="$2" -v off="$3" '
+		/: ICE connected$/ && $2 ~ /^[0-9]+\.[0-9]+$/ {
+			peer = $0; sub(/.*peer /, "", peer); sub(/: ICE connected$/, "", peer)
+			if (!(peer in seen)) { seen[peer] = 1; count++; last = $2 }
+		}
+		END { if (count >= n) printf "%.6f\n", last + off; else print "-" }'
+}
+
+measure_size() {
+	local n=$1 sim_pid r t0 t_up t_all pid wg last lines off t_log
+	tb_spawn hostB "sim-$n" "$SIM" --count "$n" --service-key "$SVC_PUB" --url "$TB_MQTT_URL" \
+		--ice-servers "stun:$TB_WAN_IP1:$TB_TURN_PORT,turn:$TB_WAN_IP1:$TB_TURN_PORT" \
+		--ice-username "$TB_TURN_USER" --ice-password-file "$TB_TMP/turn-password" \
+		--keys-out "$TB_TMP/keys-$n" --status-file "$TB_TMP/sim-$n.status"
+	sim_pid=$TB_LAST_PID
+	tb_wait_until 120 "$n simulated peers to gather and connect to the broker" sim_settled "$n"
+	e2e_add hostA "scale-$n" "$(profile_data "$n")" \
+		"private-key=$SVC_PRIV, ice-password=$TB_TURN_PASSWORD"
+	for ((r = 0; r < RUNS; r++)); do
+		tb_wait_until 120 "the simulated peers to settle" sim_settled "$n"
+		lines=$(bench_log_lines hostA)
+		off=$(bench_mono_offset)
+		t0=$(tb_now_us)
+		e2e_up hostA "scale-$n"
+		t_up=$(tb_now_us)
+		last=0
+		while ((last < n)); do
+			last=$(connected_count)
+			(($(tb_now_us) - t0 < TIMEOUT * 1000000)) || break
+			((last < n)) && sleep 0.1
+		done
+		t_all=$(tb_now_us)
+		pid=$(service_pid hostA)
+		# nm-cunicu-status confirms; the service's log times it precisely
+		# (polling the status of many peers takes a while)
+		t_log=$(all_connected_time "$lines" "$n" "$off")
+		if ((last < n)); then
+			tb_log "$n peers: only $last connected after ${TIMEOUT}s"
+			ALL[$n]+="- "
+		elif [[ $t_log != - ]]; then
+			ALL[$n]+="$(bench_fmt "$(bench_sub "$t_log" "$(bench_us_to_s "$t0")")") "
+		else
+			ALL[$n]+="$(tb_fmt_us $((t_all - t0))) "
+		fi
+		UP[$n]+="$(tb_fmt_us $((t_up - t0))) "
+		RSS[$n]+="$(rss_mib "$pid") "
+		FDS[$n]+="$(ls "/proc/$pid/fd" 2>/dev/null | wc -l) "
+		wg=$(child_pid "$pid" wireguard-go)
+		WG_RSS[$n]+="$([[ -n $wg ]] && rss_mib "$wg" || echo -) "
+		SPLIT[$n]=$(rss_split "$pid")
+		tb_log "$n peers, run $((r + 1)): all connected ${ALL[$n]}s; up ${UP[$n]}s; RSS ${RSS[$n]}MiB; fds ${FDS[$n]}"
+		if ((r == RUNS - 1 && n == SIZES[-1] && IDLE_S > 0 && last == n)); then
+			tb_log "idle window of ${IDLE_S}s"
+			idle_messages "$n" "$IDLE_S"
+			RSS_AFTER_IDLE=$(rss_mib "$pid")
+		fi
+		tb_nmcli hostA --wait 30 connection down "scale-$n" >/dev/null 2>&1 || true
+	done
+	tb_stop "$sim_pid" 20
+}
+
+setup() {
+	export TB_SERVICE_DEBUG=1
+	tb_init
+	e2e_require_built
+	bench_require_built bench/ncu-bench-peers
+	tb_require mosquitto_sub python3
+	tb_topology --nat-a cone --nat-b cone
+	tb_start_coturn
+	tb_start_mosquitto
+	tb_start_nm hostA
+	SVC_PRIV=$(wg genkey)
+	SVC_PUB=$(wg pubkey <<<"$SVC_PRIV")
+	(umask 077 && echo "$TB_TURN_PASSWORD" >"$TB_TMP/turn-password")
+}
+
+row() {
+	local n=$1 base=$2 all rss fds
+	# shellcheck disable=SC2086 # the values are split on purpose
+	all=$(bench_median ${ALL[$n]})
+	# shellcheck disable=SC2086
+	rss=$(bench_median ${RSS[$n]})
+	# shellcheck disable=SC2086
+	fds=$(bench_median ${FDS[$n]})
+	local ball brss bfds
+	# shellcheck disable=SC2086
+	ball=$(bench_median ${ALL[$base]})
+	# shellcheck disable=SC2086
+	brss=$(bench_median ${RSS[$base]})
+	# shellcheck disable=SC2086
+	bfds=$(bench_median ${FDS[$base]})
+	local target_t="-" verdict_t="-" target_m="-" verdict_m="-"
+	if ((n == 200)); then
+		target_t="<= 10 s"; verdict_t=$(bench_verdict "$all" "<=" 10)
+		target_m="<= 64 MiB"; verdict_m=$(bench_verdict "$rss" "<=" 64)
+		bench_summary "4 scale" "200 peers: all connected" "$all s" "$target_t" "$verdict_t"
+		bench_summary "4 scale" "200 peers: service RSS" "$rss MiB" "$target_m" "$verdict_m"
+	fi
+	# shellcheck disable=SC2086
+	bench_table_row "$n" "$all ($(bench_minmax ${ALL[$n]}))" "$(bench_ratio "$all" "$ball" 1)" \
+		"$target_t" "$verdict_t" "$rss ($(bench_minmax ${RSS[$n]}))" "$(bench_ratio "$rss" "$brss" 1)" \
+		"$target_m" "$verdict_m" "$fds" "$(bench_ratio "$fds" "$bfds" 1)" \
+		"$(bench_median ${WG_RSS[$n]})" "$(bench_median ${UP[$n]})"
+}
+
+report() {
+	local n
+	bench_header "4. Scale" "$RUNS activations per size (BENCH_SCALE_RUNS), medians (min-max)"
+	echo "One profile with N peers in hostA's NetworkManager (the default profile: STUN + TURN);"
+	echo "the N peers are simulated on hostB by bench/ncu-bench-peers (real keys, signaling over"
+	echo "the bed's mosquitto, ICE agents using its coturn), both behind cone NATs. Baseline: the"
+	echo "same with 1 peer, same run (ratios). \"all connected\": from \`nmcli connection up\` until"
+	echo "nm-cunicu-status shows every peer's ICE connected (confirmed by polling it, timed by the
+service's --debug log: the last peer's first \`ICE connected\`)."
+	echo
+	bench_table_row peers "all connected s" "ratio to 1 peer" target verdict "service RSS MiB" \
+		"ratio to 1 peer" target verdict "service fds" "ratio to 1 peer" "wireguard-go RSS MiB" \
+		"nmcli up returned s"
+	bench_table_row --- --- --- --- --- --- --- --- --- --- --- --- ---
+	for n in 1 "${SIZES[@]}"; do
+		row "$n" 1
+	done
+	echo
+	echo "UDP datagrams dropped for want of socket buffer space during the bench (RcvbufErrors):"
+	echo "$DROPS."
+	echo
+	echo "The service's resident memory by kind (/proc/PID/smaps, last activation):"
+	echo
+	for n in 1 "${SIZES[@]}"; do
+		echo "- $n peer(s): ${SPLIT[$n]:--}"
+	done
+	echo
+	if [[ -n $IDLE_LINE ]]; then
+		local total by_svc per per_svc
+		read -r total by_svc per per_svc <<<"$IDLE_LINE"
+		echo "Idle signaling at ${SIZES[-1]} peers, all connected, over ${IDLE_S} s (retained offers are"
+		echo "refreshed every 150 s, so the window holds one refresh of each side's offers):"
+		echo
+		bench_table_row "messages on the broker" "per peer per minute" "sent by the service" \
+			"service, per peer per minute" target verdict "service RSS after the window MiB"
+		bench_table_row --- --- --- --- --- --- ---
+		bench_table_row "$total" "$per" "$by_svc" "$per_svc" "<= 1" "$(bench_verdict "$per" "<=" 1)" \
+			"${RSS_AFTER_IDLE:--}"
+		bench_summary "4 scale" "${SIZES[-1]} peers: idle messages per peer per minute (${IDLE_S} s)" \
+			"$per" "<= 1" "$(bench_verdict "$per" "<=" 1)"
+		echo
+	fi
+}
+
+# udp_drops ROLE: UDP datagrams ROLE's kernel dropped for want of socket
+# buffer space (RcvbufErrors) since the namespace was made.
+udp_drops() {
+	tb_exec "$1" awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 } else print $col["RcvbufErrors"] }' /proc/net/snmp
+}
+
+setup
+for n in 1 "${SIZES[@]}"; do
+	measure_size "$n"
+done
+DROPS="wan (coturn, mosquitto) $(udp_drops wan), hostA (service) $(udp_drops hostA), hostB (simulated peers) $(udp_drops hostB)"
+report
