@@ -33,12 +33,15 @@ on_signal (gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* libnm asks us to quit once the connection stopped (at once, as it
+ * watches the peer that called Connect): --persist means we stay. */
 static void
 on_quit (NMVpnServicePlugin *plugin, gpointer user_data)
 {
 	Service *svc = user_data;
 
-	g_main_loop_quit (svc->loop);
+	if (!svc->persist)
+		g_main_loop_quit (svc->loop);
 }
 
 static gboolean
@@ -71,6 +74,7 @@ main (int argc, char *argv[])
 	gboolean debug = FALSE;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GOptionContext) context = NULL;
+	g_autoptr (GDBusConnection) bus = NULL;
 	GOptionEntry entries[] = {
 		{ "persist", 0, 0, G_OPTION_ARG_NONE, &svc.persist, N_("Do not quit when the VPN connection terminates"), NULL },
 		{ "debug", 0, 0, G_OPTION_ARG_NONE, &debug, N_("Log everything, including debug messages"), NULL },
@@ -111,8 +115,9 @@ main (int argc, char *argv[])
 	ncu_plugin_stop (svc.plugin);
 	/* The last reply (an error for Connect) may still be queued; without
 	 * the flush NetworkManager sees only that we went away. */
-	g_dbus_connection_flush_sync (nm_vpn_service_plugin_get_connection (NM_VPN_SERVICE_PLUGIN (svc.plugin)),
-	                              NULL, NULL);
+	bus = nm_vpn_service_plugin_get_connection (NM_VPN_SERVICE_PLUGIN (svc.plugin));
+	if (bus)
+		g_dbus_connection_flush_sync (bus, NULL, NULL);
 	g_clear_object (&svc.plugin);
 	g_main_loop_unref (svc.loop);
 	return EXIT_SUCCESS;
