@@ -12,6 +12,8 @@ struct _NcuPlugin {
 	NMVpnServicePlugin parent;
 	NcuTunnel *tunnel;
 	NcuStatus *status;
+	GDBusConnection *bus;
+	guint filter_id;
 };
 
 G_DEFINE_TYPE (NcuPlugin, ncu_plugin, NM_TYPE_VPN_SERVICE_PLUGIN)
@@ -186,6 +188,10 @@ ncu_plugin_dispose (GObject *object)
 
 	ncu_plugin_stop (self);
 	g_clear_pointer (&self->status, ncu_status_free);
+	if (self->filter_id)
+		g_dbus_connection_remove_filter (self->bus, self->filter_id);
+	self->filter_id = 0;
+	g_clear_object (&self->bus);
 	G_OBJECT_CLASS (ncu_plugin_parent_class)->dispose (object);
 }
 
@@ -207,11 +213,48 @@ ncu_plugin_class_init (NcuPluginClass *klass)
 	parent_class->disconnect = real_disconnect;
 }
 
+/*
+ * SetConfig, SetIp4Config, SetIp6Config and SetFailure are for the helper
+ * processes of other VPN plugins (scripts that report what a daemon
+ * configured). This service configures itself: libnm would pass whatever
+ * a caller sends on to NetworkManager as ours and call the connection
+ * started, with no tunnel behind it. Refused before libnm sees them. Runs
+ * in GDBus's worker thread: it only reads the message and sends a reply.
+ */
+static GDBusMessage *
+refuse_helper_calls (GDBusConnection *connection, GDBusMessage *message, gboolean incoming,
+                     gpointer user_data)
+{
+	static const char *const refused[] = {
+		"SetConfig", "SetIp4Config", "SetIp6Config", "SetFailure", NULL
+	};
+	const char *member = g_dbus_message_get_member (message);
+	g_autoptr (GDBusMessage) reply = NULL;
+
+	if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL
+	    || g_strcmp0 (g_dbus_message_get_interface (message), NM_VPN_DBUS_PLUGIN_INTERFACE) != 0
+	    || !member || !g_strv_contains (refused, member))
+		return message;
+	reply = g_dbus_message_new_method_error (message, "org.freedesktop.DBus.Error.NotSupported",
+	                                         "%s: nm-cunicu-service reports its configuration itself",
+	                                         member);
+	g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
+	g_object_unref (message);
+	return NULL;
+}
+
 NcuPlugin *
 ncu_plugin_new (const char *bus_name, GError **error)
 {
-	return g_initable_new (NCU_TYPE_PLUGIN, NULL, error,
-	                       NM_VPN_SERVICE_PLUGIN_DBUS_SERVICE_NAME, bus_name,
-	                       NM_VPN_SERVICE_PLUGIN_DBUS_WATCH_PEER, TRUE,
-	                       NULL);
+	NcuPlugin *self = g_initable_new (NCU_TYPE_PLUGIN, NULL, error,
+	                                  NM_VPN_SERVICE_PLUGIN_DBUS_SERVICE_NAME, bus_name,
+	                                  NM_VPN_SERVICE_PLUGIN_DBUS_WATCH_PEER, TRUE,
+	                                  NULL);
+
+	if (!self)
+		return NULL;
+	self->bus = nm_vpn_service_plugin_get_connection (NM_VPN_SERVICE_PLUGIN (self));
+	if (self->bus)
+		self->filter_id = g_dbus_connection_add_filter (self->bus, refuse_helper_calls, NULL, NULL);
+	return self;
 }
