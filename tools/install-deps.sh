@@ -9,7 +9,7 @@ build_pkgs=(
 	libglib2.0-dev libglib2.0-dev-bin libnm-dev libnice-dev
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 	libsodium-dev libmosquitto-dev libgtk-4-dev libnma-gtk4-dev
-	xz-utils
+	xz-utils clang libclang-rt-14-dev
 )
 # What the demo and the test bed run for real: NetworkManager, WireGuard,
 # QEMU (kernel WireGuard is tested in a guest running Debian's kernel),

@@ -1,10 +1,13 @@
 #!/bin/bash
 # Runs every test of NetworkManager-cunicu on a fresh Debian 12 machine, as root:
 # installs the Debian packages it needs, builds with -Werror, runs `make check`
-# (unit tests and the network test bed: real NetworkManager, WireGuard,
-# coturn, mosquitto and NAT routers in network namespaces), then the Debian
-# packages (tools/test-packages.sh) and `make distcheck`. Ends with one line
-# "N passed, N failed" and exits non-zero when anything failed.
+# (unit tests, the network test bed: real NetworkManager, WireGuard, coturn,
+# mosquitto and NAT routers in network namespaces, and kernel WireGuard in a
+# QEMU guest), the namespace-free tests again under ASan+UBSan, the libFuzzer
+# targets for a bounded time, then the Debian packages
+# (tools/test-packages.sh) and `make distcheck`. Ends with one line
+# "N passed, N failed" (the automake test summaries added up, plus one for
+# the packages and one for distcheck) and exits non-zero when anything failed.
 #
 #   tools/test-all.sh            build dir: ./_build
 #   NCU_BUILDDIR=dir tools/test-all.sh
@@ -29,21 +32,61 @@ fail_hard() {
 "$top/tests/kernel/prepare.sh" > /dev/null || fail_hard "cannot prepare the QEMU guest kernel"
 cd "$builddir" || exit 1
 
-make -j"$jobs" check
-check_status=$?
-[ -f test-suite.log ] || fail_hard "make check produced no test-suite.log"
+passed=0 failed=0 skipped=0
 
 count() {
 	local n
-	n=$(sed -n "s/^# $1: *\([0-9]*\)$/\1/p" test-suite.log | head -1)
+	n=$(sed -n "s/^# $2: *\([0-9]*\)$/\1/p" "$1/test-suite.log" | head -1)
 	echo "${n:-0}"
 }
-passed=$(( $(count PASS) + $(count XFAIL) ))
-failed=$(( $(count FAIL) + $(count ERROR) + $(count XPASS) ))
-skipped=$(count SKIP)
-if [ "$check_status" != 0 ] && [ "$failed" = 0 ]; then
-	failed=1   # make check failed outside any test (a build of test programs)
+
+# check_in DIR TARGET [MAKE-ARGS...]: `make TARGET` in build dir DIR and add
+# its automake test summary to the totals.
+check_in() {
+	local dir=$1 target=$2 status f
+	shift 2
+	rm -f "$dir/test-suite.log"
+	make -C "$dir" -j"$jobs" "$target" "$@"
+	status=$?
+	if [ ! -f "$dir/test-suite.log" ]; then
+		echo "FAIL: make $target in $dir ran no test"
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + $(count "$dir" PASS) + $(count "$dir" XFAIL)))
+	f=$(($(count "$dir" FAIL) + $(count "$dir" ERROR) + $(count "$dir" XPASS)))
+	skipped=$((skipped + $(count "$dir" SKIP)))
+	# make failing outside any test (a test program that did not build)
+	[ "$status" != 0 ] && [ "$f" = 0 ] && f=1
+	failed=$((failed + f))
+}
+
+# Every test: unit tests, the test bed, end to end through NetworkManager,
+# kernel WireGuard in a QEMU guest.
+check_in "$builddir" check
+
+# The same code under AddressSanitizer and UndefinedBehaviorSanitizer: the
+# tests that need no namespaces (the service's end-to-end run under
+# valgrind is one of the test-bed tests above).
+echo "=== tests under ASan and UBSan"
+if "$top/tools/build.sh" "$builddir-asan" --enable-sanitizers --disable-netns-tests > /dev/null; then
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		check_in "$builddir-asan" check
+else
+	echo "FAIL: sanitizer build"
+	failed=$((failed + 1))
 fi
+
+# Every parser of outside input under libFuzzer (clang), for a bounded time,
+# after replaying the committed corpus.
+echo "=== fuzzers"
+if CC=clang "$top/tools/build.sh" "$builddir-fuzz" --enable-fuzzing --disable-netns-tests > /dev/null; then
+	check_in "$builddir-fuzz" check-fuzz NCU_FUZZ_SECONDS="${NCU_FUZZ_SECONDS:-20}"
+else
+	echo "FAIL: fuzzer build"
+	failed=$((failed + 1))
+fi
+cd "$builddir" || exit 1
 
 # The Debian packages: built from the release tarball, lintian, and the
 # two-peer test against the installed files (one pass or fail).
