@@ -207,6 +207,18 @@ fp_bypass() {
 		"proxy still at ${SNAP[a1.proxy-to-peer-bytes]}/${SNAP[a1.proxy-from-peer-bytes]} bytes"
 }
 
+# fp_proxy_carries HOST PEER COUNT: COUNT pings from HOST, every one
+# answered, all of them through HOST's proxy (both directions).
+fp_proxy_carries() {
+	local host=$1 peer=$2 count=$3
+	fp_snapshot b "$host" "$peer"
+	tb_exec "$host" ping -q -n -c "$count" -i 0.02 -W 2 "${E2E_TUN[$peer]}" >/dev/null ||
+		tb_fail "$host: $count pings to $peer did not all come back"
+	fp_snapshot a "$host" "$peer"
+	fp_grew b a proxy-to-peer-bytes $((count * 100)) && fp_grew b a proxy-from-peer-bytes $((count * 100)) ||
+		tb_fail "$host: the proxy did not carry the pings (${SNAP[b.proxy-to-peer-bytes]} -> ${SNAP[a.proxy-to-peer-bytes]} out, ${SNAP[b.proxy-from-peer-bytes]} -> ${SNAP[a.proxy-from-peer-bytes]} in)"
+}
+
 # fp_check_rules HOST TABLE PEER-LABEL: the table holds exactly the two
 # rules of DESIGN.md section 6 for the peer's current pair.
 fp_check_rules() {

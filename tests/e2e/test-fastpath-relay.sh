@@ -54,17 +54,6 @@ expect_path() {
 	echo "# $host (proxy-mode ${FP[proxy-mode]}): ${FP[path]} ${FP[local-address]} -> ${FP[remote-type]} ${FP[remote-address]}: ${FP[proxy]}${FP[fast-path-reason]:+ (${FP[fast-path-reason]})}"
 }
 
-# proxy_carries HOST PEER COUNT: COUNT pings from HOST pass through its proxy.
-proxy_carries() {
-	local host=$1 peer=$2 count=$3
-	fp_snapshot b "$host" "$peer"
-	tb_exec "$host" ping -q -n -c "$count" -i 0.05 -W 2 "${E2E_TUN[$peer]}" >/dev/null ||
-		tb_fail "$host: $count pings to $peer over the relay did not all come back"
-	fp_snapshot a "$host" "$peer"
-	fp_grew b a proxy-to-peer-bytes $((count * 100)) && fp_grew b a proxy-from-peer-bytes $((count * 100)) ||
-		tb_fail "$host: the proxy did not carry the pings (${SNAP[b.proxy-to-peer-bytes]} -> ${SNAP[a.proxy-to-peer-bytes]})"
-}
-
 tb_init
 fp_require
 tb_require conntrack
@@ -90,7 +79,7 @@ expect_path hostB hostA
 fp_peer hostA hostB
 [[ ${FP[path]} == relay || ${FP[remote-type]} == relay ]] ||
 	tb_fail "behind a symmetric NAT the pair should use the relay: ${FP[path]} -> ${FP[remote-type]}"
-proxy_carries hostA hostB 20
+fp_proxy_carries hostA hostB 20
 [[ $(fp_rule_count hostA "$tableA") == 0 ]] ||
 	tb_fail "hostA keeps fast-path rules on the proxy: $(fp_rules hostA "$tableA")"
 [[ $(tb_nmcli hostA -g GENERAL.STATE connection show cunicu) == "$active" ]] ||

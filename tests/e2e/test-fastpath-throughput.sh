@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Issue 5, part 3: throughput of the three data paths side by side, in one
+# run, through NetworkManager (iperf3, TCP, 3 s each, A -> peer):
+#   direct  hostA <-> hostA2 on the same LAN, plain WireGuard (static
+#           endpoints, no ICE): the baseline;
+#   fast    hostA <-> hostB through two cone NATs, proxy-mode=nftables;
+#   proxy   hostA <-> hostB through the same NATs, proxy-mode=userspace.
+# Rounds alternate the three (NCU_FASTPATH_BENCH_ROUNDS, default 1) so
+# load on the machine hits them alike; medians and ratios to direct are
+# printed as MEASURE lines, with the time from `nmcli connection up` (both
+# sides at once) to the first ping and the CPU the two services used. Each
+# fast run checks that the proxies carried none of it, each proxy run that
+# they carried it. No timing is asserted.
+# NCU_E2E_WG_BACKEND=kernel runs it on kernel WireGuard (QEMU guest).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-fastpath.sh"
+
+ROUNDS=${NCU_FASTPATH_BENCH_ROUNDS:-1}
+SECS=3
+PORT=51821                                   # WireGuard, direct profiles
+declare -A MBPS=() CPU=() FIRST=()
+
+# service_ticks HOST: CPU clock ticks used so far by HOST's service.
+service_ticks() {
+	local pid
+	pid=$(tb_nm_exec "$1" pgrep -f nm-cunicu-service) || tb_fail "$1: no service running"
+	tb_nm_exec "$1" awk '{ print $14 + $15 }' "/proc/$pid/stat"
+}
+
+# measure MODE HOST PEER: one iperf3 run HOST -> PEER's tunnel address.
+measure() {
+	local mode=$1 host=$2 peer=$3 addr=${E2E_TUN[$3]} bps t0 t1 json
+	tb_spawn "$peer" "iperf3-$peer" iperf3 -s -1 -B "$addr" -p 5201
+	tb_wait_until 10 "iperf3 on $peer" bash -c "ip netns exec $(tb_ns "$peer") ss -Hltn | grep -q '$addr:5201'"
+	t0=$(($(service_ticks "$host") + $(service_ticks "$peer")))
+	json=$(tb_exec "$host" iperf3 -c "$addr" -p 5201 -t "$SECS" -J) ||
+		tb_fail "iperf3 ($mode) failed: $(head -c 300 <<<"$json")"
+	t1=$(($(service_ticks "$host") + $(service_ticks "$peer")))
+	bps=$(jq '.end.sum_received.bits_per_second' <<<"$json") || tb_fail "iperf3 ($mode): no result"
+	MBPS[$mode]+="$(awk -v b="$bps" 'BEGIN { printf "%.0f", b / 1e6 }') "
+	CPU[$mode]+="$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s=$SECS 'BEGIN { printf "%.0f", 100 * t / hz / s }') "
+	echo "# $mode: ${MBPS[$mode]}Mbit/s, services' CPU ${CPU[$mode]}% of a core"
+}
+
+# run MODE PROFILE HOST PEER: bring PROFILE up on both, time the first
+# ping, measure, check who carried the data, bring it down.
+run() {
+	local mode=$1 profile=$2 host=$3 peer=$4 t0
+	t0=$(tb_now_us)
+	FP_PROFILE=$profile fp_up "$host" "$peer"
+	e2e_wait_ping "$host" "${E2E_TUN[$peer]}" 10 >/dev/null
+	FIRST[$mode]+="$(tb_fmt_us $(($(tb_now_us) - t0))) "
+	case $mode in
+	fast) fp_wait_proxy "$host" "$peer" nftables 10 ;;
+	proxy) fp_wait_proxy "$host" "$peer" userspace 10 ;;
+	esac
+	[[ $mode == direct ]] || fp_snapshot b "$host" "$peer"
+	measure "$mode" "$host" "$peer"
+	if [[ $mode != direct ]]; then
+		fp_snapshot a "$host" "$peer"
+		if [[ $mode == fast ]]; then
+			fp_same b a proxy-to-peer-bytes && fp_grew b a nft-egress-bytes 1000000 ||
+				tb_fail "fast: iperf3 did not bypass the proxy (proxy ${SNAP[b.proxy-to-peer-bytes]} -> ${SNAP[a.proxy-to-peer-bytes]}, nft ${SNAP[a.nft-egress-bytes]:-none})"
+		else
+			fp_grew b a proxy-to-peer-bytes 1000000 || tb_fail "proxy: iperf3 did not pass the proxy"
+		fi
+	fi
+	FP_PROFILE=$profile fp_down "$host" "$peer"
+}
+
+median() {
+	tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+tb_init
+fp_require
+tb_require iperf3
+fp_bed hostA hostB hostA2 -- --nat-a cone --nat-b cone --lan
+e2e_keys hostA hostB hostA2
+for h in hostB hostA2; do
+	tb_firewall_accept "$h" tcp dport 5201
+done
+for h in hostA hostA2; do
+	tb_firewall_accept "$h" udp dport "$PORT"
+done
+fp_profile hostA fast nftables hostB
+fp_profile hostB fast nftables hostA
+fp_profile hostA proxy userspace hostB
+fp_profile hostB proxy userspace hostA
+fp_profile hostA direct auto hostA2 -- "listen-port=$PORT" "peer.0.endpoint=${TB_ADDR[hostA2]}:$PORT"
+fp_profile hostA2 direct auto hostA -- "listen-port=$PORT" "peer.0.endpoint=${TB_ADDR[hostA]}:$PORT"
+
+echo "== $ROUNDS round(s) of direct, fast path, proxy ($FP_BACKEND WireGuard, iperf3 ${SECS} s each)"
+for ((r = 1; r <= ROUNDS; r++)); do
+	run direct direct hostA hostA2
+	run fast fast hostA hostB
+	run proxy proxy hostA hostB
+done
+
+direct=$(median <<<"${MBPS[direct]}")
+fast=$(median <<<"${MBPS[fast]}")
+proxy=$(median <<<"${MBPS[proxy]}")
+echo "MEASURE throughput, median Mbit/s of $ROUNDS round(s): direct $direct, fast path $fast, proxy $proxy"
+awk -v d="$direct" -v f="$fast" -v p="$proxy" \
+	'BEGIN { printf "MEASURE ratio to direct WireGuard: fast path %.2f, proxy %.2f\n", f / d, p / d }'
+echo "MEASURE services' CPU during iperf3 (% of a core, both sides, median): direct $(median <<<"${CPU[direct]}"), fast path $(median <<<"${CPU[fast]}"), proxy $(median <<<"${CPU[proxy]}")"
+echo "MEASURE nmcli up -> first ping, median s: direct $(median <<<"${FIRST[direct]}"), fast path $(median <<<"${FIRST[fast]}"), proxy $(median <<<"${FIRST[proxy]}")"
+echo "PASS: the fast path bypassed the proxy under iperf3; the proxy carried its runs"
