@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Issue 7, faults: hostA's NAT router forgets its mappings (`conntrack -F`),
+# then changes its outside address (a new address on wan0, masquerade uses
+# it: every mapping and hostA's server-reflexive address change). After
+# the flush pings pass again within 10 s (the next packets make the
+# mappings again); after the new address ICE loses consent and restarts
+# with new candidates (10 s asked, 15 s allowed: see fl_recover_since in
+# lib-faults.sh). No service crashes.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
+
+tb_init
+e2e_require_built
+tb_require conntrack
+fl_two_peers --nat-a cone --nat-b cone
+svc_a=$(fl_service_pid hostA)
+svc_b=$(fl_service_pid hostB)
+fl_ping_start hostA "${E2E_TUN[hostB]}" ping-ab
+sleep 1
+
+tb_exec natA conntrack -F 2>/dev/null || tb_fail "conntrack -F in natA failed"
+fl_recover "NAT forgets its mappings (conntrack -F)" hostA "${E2E_TUN[hostB]}" 10
+sleep 2
+fl_ping_stop ping-ab
+echo "RESULT NAT forgets its mappings: pings lost $FL_LOST of $FL_SENT"
+
+old=${TB_ADDR[natA]}
+fl_ping_start hostA "${E2E_TUN[hostB]}" ping-readdress
+t0=$(tb_now_us)
+tb_nat_readdress natA 203.0.113.11
+tb_log "natA: $old -> ${TB_ADDR[natA]}"
+fl_recover_since "NAT changes its address" hostA "${E2E_TUN[hostB]}" "$t0" 15
+fl_ping_stop ping-readdress
+echo "RESULT NAT changes its address: pings lost $FL_LOST of $FL_SENT"
+e2e_ping_ok hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A after the NAT's new address"
+local_addr=$(fl_status_field hostA peers.hostB.local-address)
+[[ $local_addr == 203.0.113.11:* || $local_addr == 192.168.1.2:* ]] ||
+	tb_fail "hostA's path still uses $local_addr"
+echo "hostA's path now starts at $local_addr"
+fl_same_service hostA "$svc_a"
+fl_same_service hostB "$svc_b"
+fl_no_crash
+e2e_status hostA
+echo "PASS: the tunnel survives a NAT that forgets its mappings and changes its address"
