@@ -70,7 +70,11 @@ check_in "$builddir" check
 # valgrind is one of the test-bed tests above).
 echo "=== tests under ASan and UBSan"
 if "$top/tools/build.sh" "$builddir-asan" --enable-sanitizers --disable-netns-tests > /dev/null; then
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	# Full stacks, so that tests/lsan.supp can name the libraries whose
+	# process-lifetime caches LeakSanitizer would report.
+	ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
+	LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		check_in "$builddir-asan" check
 else
 	echo "FAIL: sanitizer build"
