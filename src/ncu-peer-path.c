@@ -7,9 +7,9 @@
 
 #include "ncu-peer-path.h"
 
-/* Polling WireGuard for the first packet from the remote: from 20 ms (the
- * handshake takes one round trip after ICE connects) backing off to 1 s
- * (a silent tunnel: no traffic, nothing to gain yet). */
+/* Polling WireGuard for its handshake: from 20 ms (it takes a round trip
+ * or two after ICE connects) backing off to 1 s (a silent tunnel: nothing
+ * to gain yet). */
 #define POLL_FIRST_MS 20
 #define POLL_MAX_MS   1000
 
@@ -21,12 +21,12 @@ struct _NcuPeerPath {
 	NcuIceSelectedPair fast_pair;    /* what the rules and endpoint are for */
 	gboolean rules_left;             /* a leave could not delete them all */
 
-	/* Has WireGuard accepted a packet from the remote in this session?
-	 * Its receive counter against the one at the session's start; the
-	 * proxy's counter says when asking WireGuard is worth it. */
+	/* Has WireGuard completed a handshake in this session? Its last
+	 * handshake time against the one at the session's start; the proxy's
+	 * counter says when asking WireGuard is worth it. */
 	gboolean heard;
-	guint64 base_rx;
-	gboolean base_rx_known;
+	gint64 base_hs_sec, base_hs_nsec;
+	gboolean base_known;
 	guint64 base_proxy_packets;
 	GSource *poll_source;
 	guint poll_ms;
@@ -120,23 +120,24 @@ set_reason (NcuPeerPath *path, const char *why)
 		g_info ("peer %s: on the userspace proxy: %s", path->env.name, why);
 }
 
-/* ---- has WireGuard heard from the remote? ---- */
+/* ---- has WireGuard completed a handshake over the proxy? ---- */
 
 static gboolean
-query_rx (NcuPeerPath *path, guint64 *rx)
+query_handshake (NcuPeerPath *path, gint64 *sec, gint64 *nsec)
 {
 	g_autoptr (NcuWgDeviceInfo) info = NULL;
 	g_autoptr (GError) error = NULL;
 	const NcuWgPeerInfo *peer;
 
 	if (!ncu_wg_get_device (path->env.wg, &info, &error)) {
-		g_debug ("peer %s: cannot read WireGuard's counters: %s", path->env.name, error->message);
+		g_debug ("peer %s: cannot read WireGuard's state: %s", path->env.name, error->message);
 		return FALSE;
 	}
 	peer = ncu_wg_device_info_find_peer (info, path->env.peer_key);
 	if (!peer)
 		return FALSE;
-	*rx = peer->rx_bytes;
+	*sec = peer->last_handshake_sec;
+	*nsec = peer->last_handshake_nsec;
 	return TRUE;
 }
 
@@ -148,30 +149,36 @@ take_baseline (NcuPeerPath *path)
 
 	ncu_proxy_get_stats (path->env.proxy, &ps);
 	path->base_proxy_packets = ps.ice_to_wg_packets;
-	path->base_rx_known = query_rx (path, &path->base_rx);
+	path->base_known = query_handshake (path, &path->base_hs_sec, &path->base_hs_nsec);
 	path->heard = FALSE;
 }
 
+/*
+ * A new handshake time means both sides hold the new keys: the initiator
+ * got the response, the responder got the initiator's first packet under
+ * them (see ncu-peer-path.h for what goes wrong earlier).
+ */
 static gboolean
 check_heard (NcuPeerPath *path)
 {
 	NcuProxyStats ps;
-	guint64 rx;
+	gint64 sec, nsec;
 
 	if (path->heard)
 		return TRUE;
-	/* Nothing came through the proxy yet: WireGuard cannot have heard. */
+	/* Nothing came through the proxy yet: no handshake can be complete. */
 	ncu_proxy_get_stats (path->env.proxy, &ps);
 	if (ps.ice_to_wg_packets == path->base_proxy_packets)
 		return FALSE;
-	if (!query_rx (path, &rx))
+	if (!query_handshake (path, &sec, &nsec))
 		return FALSE;
-	if (!path->base_rx_known) {
-		path->base_rx = rx;
-		path->base_rx_known = TRUE;
+	if (!path->base_known) {
+		path->base_hs_sec = sec;
+		path->base_hs_nsec = nsec;
+		path->base_known = TRUE;
 		return FALSE;
 	}
-	path->heard = rx > path->base_rx;
+	path->heard = sec != 0 && (sec != path->base_hs_sec || nsec != path->base_hs_nsec);
 	return path->heard;
 }
 
@@ -190,7 +197,7 @@ on_poll (gpointer data)
 	NcuPeerPath *path = data;
 
 	if (check_heard (path)) {
-		g_debug ("peer %s: WireGuard heard from the remote through the proxy", path->env.name);
+		g_debug ("peer %s: WireGuard completed a handshake through the proxy", path->env.name);
 		g_clear_pointer (&path->poll_source, g_source_unref);
 		ncu_peer_path_update (path);
 		return G_SOURCE_REMOVE;
@@ -346,7 +353,7 @@ ncu_peer_path_update (NcuPeerPath *path)
 		return;
 	path->has_failed_pair = FALSE;
 	if (!path->on_fast && !check_heard (path)) {
-		path->reason = "waiting for WireGuard's first packet through the proxy";
+		path->reason = "waiting for WireGuard's handshake through the proxy";
 		start_polling (path);
 		return;
 	}

@@ -15,15 +15,19 @@
  * proxy (with a log line and a reason in the status); the tunnel never
  * breaks over the fast path.
  *
- * WireGuard's first handshake always crosses the proxy: its initiator
- * logic (one side initiates, the first initiation is repeated until
- * answered; see ncu-proxy.c) cannot act on packets that never reach us.
- * The peer moves to the fast path once WireGuard has accepted a packet
- * from the remote through this ICE session (its receive counter grew):
- * then both WireGuards have a session and the remote's ICE agent takes
- * data on the pair, so nothing of the handshake is lost to the switch. On
- * a fresh start that is one round trip after ICE connects; the first ping
- * crosses the proxy and the following ones the fast path.
+ * WireGuard's handshake of every ICE session crosses the proxy: its
+ * initiator logic (one side initiates, the first initiation is repeated
+ * until answered; see ncu-proxy.c) cannot act on packets that never reach
+ * us. The peer moves to the fast path once WireGuard reports a handshake
+ * completed in this session (its last-handshake time changed): then both
+ * WireGuards hold the new keys and the remote's ICE agent takes data on
+ * the pair, so nothing of the handshake is lost to the switch. (Switching
+ * as soon as the responder had received the initiation let its own
+ * WireGuard's initiations out on the fast path, where nothing drops them as
+ * the proxy does; they crossed the remote's and the handshake stalled for
+ * over 10 s in the test bed.)
+ * On a fresh start that is one or two round trips after ICE connects; the
+ * first ping crosses the proxy, the following ones the fast path.
  *
  * Order of the switches (see ncu-nft.h for why):
  *   enter/pair changed: ncu_nft_set_peer(), then the endpoint to the remote;

@@ -1,18 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Issue 5, part 3: throughput of the three data paths side by side, in one
-# run, through NetworkManager (iperf3, TCP, 3 s each, A -> peer):
-#   direct  hostA <-> hostA2 on the same LAN, plain WireGuard (static
-#           endpoints, no ICE): the baseline;
-#   fast    hostA <-> hostB through two cone NATs, proxy-mode=nftables;
-#   proxy   hostA <-> hostB through the same NATs, proxy-mode=userspace.
-# Rounds alternate the three (NCU_FASTPATH_BENCH_ROUNDS, default 1) so
-# load on the machine hits them alike; medians and ratios to direct are
-# printed as MEASURE lines, with the time from `nmcli connection up` (both
-# sides at once) to the first ping and the CPU the two services used. Each
-# fast run checks that the proxies carried none of it, each proxy run that
-# they carried it. No timing is asserted.
+# Issue 5, part 3: throughput of the data paths side by side, in one run,
+# through NetworkManager (iperf3, TCP, 3 s each, hostA -> peer):
+#   direct     hostA <-> hostA2 on the same LAN, plain WireGuard (static
+#              endpoints, no ICE): the baseline;
+#   lan-fast   hostA <-> hostA2 through ICE (host pair), proxy-mode=nftables;
+#   lan-proxy  the same with proxy-mode=userspace;
+#   nat-fast   hostA <-> hostB through two cone NATs, proxy-mode=nftables;
+#   nat-proxy  the same with proxy-mode=userspace.
+# Rounds alternate them (NCU_FASTPATH_BENCH_ROUNDS, default 1) so load on
+# the machine hits them alike; medians and ratios to direct are printed as
+# MEASURE lines, with the time from `nmcli connection up` (both sides at
+# once) to the first ping and the CPU the two services used. Each fast run
+# checks that the proxies carried none of it, each proxy run that they
+# carried it. No timing is asserted.
 # NCU_E2E_WG_BACKEND=kernel runs it on kernel WireGuard (QEMU guest).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-fastpath.sh"
@@ -53,18 +55,18 @@ run() {
 	e2e_wait_ping "$host" "${E2E_TUN[$peer]}" 10 >/dev/null
 	FIRST[$mode]+="$(tb_fmt_us $(($(tb_now_us) - t0))) "
 	case $mode in
-	fast) fp_wait_proxy "$host" "$peer" nftables 10 ;;
-	proxy) fp_wait_proxy "$host" "$peer" userspace 10 ;;
+	*-fast) fp_wait_proxy "$host" "$peer" nftables 10 ;;
+	*-proxy) fp_wait_proxy "$host" "$peer" userspace 10 ;;
 	esac
 	[[ $mode == direct ]] || fp_snapshot b "$host" "$peer"
 	measure "$mode" "$host" "$peer"
 	if [[ $mode != direct ]]; then
 		fp_snapshot a "$host" "$peer"
-		if [[ $mode == fast ]]; then
+		if [[ $mode == *-fast ]]; then
 			fp_same b a proxy-to-peer-bytes && fp_grew b a nft-egress-bytes 1000000 ||
-				tb_fail "fast: iperf3 did not bypass the proxy (proxy ${SNAP[b.proxy-to-peer-bytes]} -> ${SNAP[a.proxy-to-peer-bytes]}, nft ${SNAP[a.nft-egress-bytes]:-none})"
+				tb_fail "$mode: iperf3 did not bypass the proxy (proxy ${SNAP[b.proxy-to-peer-bytes]} -> ${SNAP[a.proxy-to-peer-bytes]}, nft ${SNAP[a.nft-egress-bytes]:-none})"
 		else
-			fp_grew b a proxy-to-peer-bytes 1000000 || tb_fail "proxy: iperf3 did not pass the proxy"
+			fp_grew b a proxy-to-peer-bytes 1000000 || tb_fail "$mode: iperf3 did not pass the proxy"
 		fi
 	fi
 	FP_PROFILE=$profile fp_down "$host" "$peer"
@@ -85,26 +87,37 @@ done
 for h in hostA hostA2; do
 	tb_firewall_accept "$h" udp dport "$PORT"
 done
-fp_profile hostA fast nftables hostB
-fp_profile hostB fast nftables hostA
-fp_profile hostA proxy userspace hostB
-fp_profile hostB proxy userspace hostA
+for mode in fast proxy; do
+	pm=nftables
+	[[ $mode == proxy ]] && pm=userspace
+	fp_profile hostA "nat-$mode" $pm hostB
+	fp_profile hostB "nat-$mode" $pm hostA
+	fp_profile hostA "lan-$mode" $pm hostA2
+	fp_profile hostA2 "lan-$mode" $pm hostA
+done
 fp_profile hostA direct auto hostA2 -- "listen-port=$PORT" "peer.0.endpoint=${TB_ADDR[hostA2]}:$PORT"
 fp_profile hostA2 direct auto hostA -- "listen-port=$PORT" "peer.0.endpoint=${TB_ADDR[hostA]}:$PORT"
 
-echo "== $ROUNDS round(s) of direct, fast path, proxy ($FP_BACKEND WireGuard, iperf3 ${SECS} s each)"
+modes=(direct lan-fast lan-proxy nat-fast nat-proxy)
+echo "== $ROUNDS round(s) of ${modes[*]} ($FP_BACKEND WireGuard, iperf3 ${SECS} s each)"
 for ((r = 1; r <= ROUNDS; r++)); do
-	run direct direct hostA hostA2
-	run fast fast hostA hostB
-	run proxy proxy hostA hostB
+	for mode in "${modes[@]}"; do
+		peer=hostA2
+		[[ $mode == nat-* ]] && peer=hostB
+		run "$mode" "$mode" hostA "$peer"
+	done
 done
 
-direct=$(median <<<"${MBPS[direct]}")
-fast=$(median <<<"${MBPS[fast]}")
-proxy=$(median <<<"${MBPS[proxy]}")
-echo "MEASURE throughput, median Mbit/s of $ROUNDS round(s): direct $direct, fast path $fast, proxy $proxy"
-awk -v d="$direct" -v f="$fast" -v p="$proxy" \
-	'BEGIN { printf "MEASURE ratio to direct WireGuard: fast path %.2f, proxy %.2f\n", f / d, p / d }'
-echo "MEASURE services' CPU during iperf3 (% of a core, both sides, median): direct $(median <<<"${CPU[direct]}"), fast path $(median <<<"${CPU[fast]}"), proxy $(median <<<"${CPU[proxy]}")"
-echo "MEASURE nmcli up -> first ping, median s: direct $(median <<<"${FIRST[direct]}"), fast path $(median <<<"${FIRST[fast]}"), proxy $(median <<<"${FIRST[proxy]}")"
+declare -A MED=()
+for mode in "${modes[@]}"; do
+	MED[$mode]=$(median <<<"${MBPS[$mode]}")
+done
+echo "MEASURE throughput, median Mbit/s of $ROUNDS round(s):" \
+	"$(for m in "${modes[@]}"; do printf '%s %s, ' "$m" "${MED[$m]}"; done | sed 's/, $//')"
+echo "MEASURE ratio to direct WireGuard:" \
+	"$(for m in "${modes[@]:1}"; do awk -v m="$m" -v v="${MED[$m]}" -v d="${MED[direct]}" 'BEGIN { printf "%s %.2f, ", m, v / d }'; done | sed 's/, $//')"
+echo "MEASURE services' CPU during iperf3 (% of a core, both sides, median):" \
+	"$(for m in "${modes[@]}"; do printf '%s %s, ' "$m" "$(median <<<"${CPU[$m]}")"; done | sed 's/, $//')"
+echo "MEASURE nmcli up -> first ping, median s:" \
+	"$(for m in "${modes[@]}"; do printf '%s %s, ' "$m" "$(median <<<"${FIRST[$m]}")"; done | sed 's/, $//')"
 echo "PASS: the fast path bypassed the proxy under iperf3; the proxy carried its runs"
