@@ -272,7 +272,6 @@ note_nft_failure (NcuPeerPath *path, const NcuIceSelectedPair *pair, const GErro
 	path->nft_error = g_strdup_printf ("nftables failed: %s", error->message);
 	g_warning ("peer %s: no fast path, staying on the userspace proxy: %s", path->env.name,
 	           error->message);
-	path->reason = "nftables failed";
 }
 
 /* Rules first, then the endpoint: WireGuard's first packet to the remote
@@ -344,14 +343,16 @@ ncu_peer_path_update (NcuPeerPath *path)
 		path->reason = "ICE is not connected";
 		return;
 	}
+	/* nft failed for one pair: another one is worth a new try. */
+	if (path->has_failed_pair && !pair_equal (&path->failed_pair, pair))
+		path->has_failed_pair = FALSE;
 	if (!ncu_nft_pair_qualifies (pair, &why)) {
 		leave (path, why);
 		set_reason (path, why);
 		return;
 	}
-	if (path->has_failed_pair && pair_equal (&path->failed_pair, pair))
+	if (path->has_failed_pair)
 		return;
-	path->has_failed_pair = FALSE;
 	if (!path->on_fast && !check_heard (path)) {
 		path->reason = "waiting for WireGuard's handshake through the proxy";
 		start_polling (path);
@@ -399,7 +400,7 @@ ncu_peer_path_add_status (NcuPeerPath *path, GVariantBuilder *b)
 	g_variant_builder_add (b, "{sv}", "proxy",
 	                       g_variant_new_string (path->on_fast ? "nftables" : "userspace"));
 	if (!path->on_fast) {
-		const char *why = path->nft_error ? path->nft_error : path->reason;
+		const char *why = path->has_failed_pair ? path->nft_error : path->reason;
 
 		if (why)
 			g_variant_builder_add (b, "{sv}", "fast-path-reason", g_variant_new_string (why));
