@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash disable=SC2034 # FL_SENT, FL_LOST are for the tests
 #
 # tests/faults/lib-faults.sh: helpers for the fault tests (tests/faults/)
 # and the attack tests (tests/security/), on top of the end-to-end helpers

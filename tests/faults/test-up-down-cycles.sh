@@ -76,7 +76,6 @@ fi
 ((procs == procs0)) || tb_fail "hostA has $procs processes, $procs0 before"
 fl_same_service hostB "$svc_b"
 
-t1=$(tb_now_us)
 e2e_up hostA
 took=$(e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10)
 echo "RESULT after $cycles cycles: pings pass $took s after nmcli up returned"

@@ -44,12 +44,12 @@ mark() {
 	BASE[$1.$2]=$(counter "$1" "$2")
 }
 grown_by() {
-	(($(counter "$1" "$2") - BASE[$1.$2] >= $3))
+	(($(counter "$1" "$2") - ${BASE[$1.$2]} >= $3))
 }
 expect() {
 	local host=$1 name=$2 n=$3 what=$4 got
 	tb_wait_until 10 "$host to count $n more $name ($what)" grown_by "$host" "$name" "$n"
-	got=$(($(counter "$host" "$name") - BASE[$host.$name]))
+	got=$(($(counter "$host" "$name") - ${BASE[$host.$name]}))
 	((got == n)) || tb_fail "$host counted $got $name for $n messages ($what)"
 	echo "RESULT attack $what: $n sent, $got counted by $host as $name"
 }
@@ -111,7 +111,7 @@ mark hostA received
 expect hostA dropped-bad-envelope 1 "oversize (17 KiB more)"
 { cat "$TB_TMP/b-to-a.bin"; head -c 1000000 /dev/urandom; } | publish "$(topic hostA hostB)"
 sleep 1
-got=$(($(counter hostA received) - BASE[hostA.received]))
+got=$(($(counter hostA received) - ${BASE[hostA.received]}))
 ((got == 1)) || tb_fail "hostA received $got messages, expected the broker to drop the 1 MB one"
 echo "RESULT attack oversize (1 MB): 1 sent, not delivered by the broker (maximum packet size)"
 [[ $(counter hostA delivered) == "$delivered_a" ]] || tb_fail "hostA delivered a hostile message"
