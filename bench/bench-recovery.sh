@@ -72,6 +72,7 @@ measure() {
 	case $scenario in
 	restart)
 		tb_nmcli hostB --wait 20 connection down "$mode" >/dev/null 2>&1 || true
+		bench_wait_gone hostB
 		t0=$(bench_now_s)
 		bench_try_first_reply hostA "$addr" "$LIMIT" >"$TB_TMP/reply" &
 		bg=$!

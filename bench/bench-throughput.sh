@@ -19,7 +19,8 @@
 # recorded as pending.
 #
 # BENCH_THROUGHPUT_RUNS (default 5): rounds; BENCH_THROUGHPUT_SECONDS
-# (default 2): length of each iperf3 test.
+# (default 2): length of each iperf3 test; BENCH_THROUGHPUT_MODES: a
+# subset of the modes (each with its baseline), e.g. "lan-plain lan-proxy".
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
 
@@ -41,10 +42,11 @@ declare -A MODE_BASE=(
 	[lan-plain]=lan-plain [lan-fast]=lan-plain [lan-proxy]=lan-plain
 	[nat-plain]=nat-plain [nat-fast]=nat-plain [nat-proxy]=nat-plain [turn-proxy]=nat-plain
 )
-MODES=(lan-plain lan-fast lan-proxy nat-plain nat-fast nat-proxy turn-proxy)
+read -ra MODES <<<"${BENCH_THROUGHPUT_MODES:-lan-plain lan-fast lan-proxy nat-plain nat-fast nat-proxy turn-proxy}"
 declare -A PENDING=()              # mode -> why it was not measured
 declare -A PAIR=()                 # mode -> selected pair
 declare -A TCP=() UDP=()           # mode -> values, one per round ("-" if failed)
+declare -A LOST=()                 # mode -> receiver's UDP buffer drops per TCP test
 
 # add_profiles MODE: the profile MODE on both of its hosts.
 add_profiles() {
@@ -142,16 +144,25 @@ iperf() {
 }
 
 measure_rounds() {
-	local r i n=${#MODES[@]} mode
+	local r i n=${#MODES[@]} mode a b d0
 	for ((r = 0; r < RUNS; r++)); do
 		for ((i = 0; i < n; i++)); do
 			mode=${MODES[$(((i + r) % n))]}
 			[[ -n ${PENDING[$mode]:-} ]] && continue
+			read -r a b <<<"${MODE_HOSTS[$mode]}"
+			d0=$(bench_udp_drops "$b")
 			TCP[$mode]+="$(iperf "$mode" tcp) "
+			LOST[$mode]+="$(($(bench_udp_drops "$b") - d0)) "
 			UDP[$mode]+="$(iperf "$mode" udp) "
 			tb_log "$mode: TCP ${TCP[$mode]}, UDP ${UDP[$mode]}"
 		done
 		tb_log "round $((r + 1)) of $RUNS done"
+	done
+	# did the fast path carry the traffic? (its nftables counters)
+	for mode in "${MODES[@]}"; do
+		[[ $mode == *-fast && -z ${PENDING[$mode]:-} ]] || continue
+		read -r a b <<<"${MODE_HOSTS[$mode]}"
+		PAIR[$mode]+=", nft egress $(e2e_peer_field "$a" "$mode-$b" nft-egress-packets) packets"
 	done
 }
 
@@ -190,10 +201,13 @@ report() {
 	echo "$UDP_LEN-byte datagrams; received rate). All profiles are up at once and measured in turns,"
 	echo "so each is compared with plain WireGuard (static endpoints) over the same path in the same"
 	echo "round. WireGuard is wireguard-go here (no kernel module), sharing $(nproc) cores with iperf3,"
-	echo "the services and, on the TURN row, coturn."
+	echo "the services and, on the TURN row, coturn. The last column counts the datagrams the"
+	echo "receiving host's kernel dropped because a socket buffer was full (RcvbufErrors: the"
+	echo "ICE socket or wireguard-go's) during each TCP test: TCP backs off on each loss."
 	echo
-	bench_table_row path mode pair "TCP Mbit/s" "TCP ratio" "UDP Mbit/s" "UDP ratio" target verdict
-	bench_table_row --- --- --- --- --- --- --- --- ---
+	bench_table_row path mode pair "TCP Mbit/s" "TCP ratio" "UDP Mbit/s" "UDP ratio" target verdict \
+		"receiver's UDP buffer drops per TCP test"
+	bench_table_row --- --- --- --- --- --- --- --- --- ---
 	for mode in "${MODES[@]}"; do
 		case $mode in
 		lan-*) label=LAN ;;
@@ -202,7 +216,7 @@ report() {
 		esac
 		if [[ -n ${PENDING[$mode]:-} ]]; then
 			bench_table_row "$label" "${mode#*-}" "${PAIR[$mode]}" "pending" "-" "-" "-" \
-				"$(target_of "$mode")" "pending: ${PENDING[$mode]}"
+				"$(target_of "$mode")" "pending: ${PENDING[$mode]}" "-"
 			bench_summary "2 throughput" "$mode TCP, ratio to plain WireGuard" "pending" \
 				"$(target_of "$mode")" "pending (not integrated)"
 			continue
@@ -219,7 +233,7 @@ report() {
 		fi
 		bench_table_row "$label" "${mode#*-}" "${PAIR[$mode]}" "$tcp ($(bench_minmax ${TCP[$mode]}))" \
 			"$rt" "$udp ($(bench_minmax ${UDP[$mode]}))" "$ru" "$(target_of "$mode")" \
-			"$(verdict_of "$mode" "$rt")"
+			"$(verdict_of "$mode" "$rt")" "$(bench_median ${LOST[$mode]})"
 		if [[ $(target_of "$mode") != - ]]; then
 			bench_summary "2 throughput" "$mode TCP, ratio to plain WireGuard" "$rt" \
 				"$(target_of "$mode")" "$(verdict_of "$mode" "$rt")"

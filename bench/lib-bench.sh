@@ -132,6 +132,12 @@ bench_header() {
 	echo
 }
 
+# bench_udp_drops ROLE: UDP datagrams ROLE's kernel dropped for want of
+# socket buffer space (RcvbufErrors) since its namespace was made.
+bench_udp_drops() {
+	tb_exec "$1" awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 } else print $col["RcvbufErrors"] }' /proc/net/snmp
+}
+
 # bench_summary ITEM MEASURED TARGET VERDICT: a line of the summary table
 # that bench/run-bench.sh puts at the top of results.md (BENCH_SUMMARY
 # names the file; unset: nothing is kept).
@@ -212,7 +218,8 @@ bench_up_pair() {
 	wait "$pid" || tb_fail "$2: connection up $name failed"
 }
 
-# bench_down_pair NAME HOST...: `nmcli connection down NAME` on each, at once.
+# bench_down_pair NAME HOST...: `nmcli connection down NAME` on each, at
+# once, then wait until the services and their wireguard-go are gone.
 bench_down_pair() {
 	local name=$1 host
 	local -a pids=()
@@ -222,6 +229,32 @@ bench_down_pair() {
 		pids+=("$!")
 	done
 	wait "${pids[@]}" 2>/dev/null || true
+	bench_wait_gone "$@"
+}
+
+# bench_tunnel_pids HOST: PIDs of nm-cunicu-service and wireguard-go
+# processes in HOST's network namespace.
+bench_tunnel_pids() {
+	local pid comm
+	for pid in $(ip netns pids "$(tb_ns "$1")" 2>/dev/null); do
+		comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
+		[[ $comm == nm-cunicu-servi || $comm == wireguard-go ]] && echo "$pid"
+	done
+	return 0
+}
+
+# bench_wait_gone HOST...: wait (up to 10 s) until no service or
+# wireguard-go runs on the HOSTs, so the next activation starts clean
+# (a profile with a fixed listen port fails while the previous
+# wireguard-go still holds it).
+bench_wait_gone() {
+	local host deadline
+	deadline=$(($(tb_now_us) + 10000000))
+	for host in "$@"; do
+		while [[ -n $(bench_tunnel_pids "$host") ]] && (($(tb_now_us) < deadline)); do
+			sleep 0.05
+		done
+	done
 }
 
 # bench_try_first_reply HOST ADDRESS SECONDS: ping every 10 ms until the
