@@ -11,8 +11,10 @@
 #include "ncu-peer.h"
 #include "ncu-proxy.h"
 
-/* ICE restarts after a failure back off from 1 s, doubling to 30 s. */
+/* ICE restarts after a failure back off from 1 s, doubling to 30 s; the
+ * first after a connected session is immediate (jittered by 100 ms). */
 #define RESTART_DELAY_MIN_MS 1000
+#define RESTART_JITTER_MIN_MS 100
 #define RESTART_DELAY_MAX_MS 30000
 /* How long the non-initiating side waits for the remote's handshake
  * before it sends WireGuard's own (see ncu_proxy_set_initiator). */
@@ -200,9 +202,10 @@ peer_schedule_restart (NcuPeer *peer)
 	if (peer->restart_source)
 		return;
 	/* Jitter keeps a mesh that failed together from restarting in step. */
-	delay += g_random_int_range (0, delay / 4 + 1);
+	delay += g_random_int_range (0, MAX (delay / 4, RESTART_JITTER_MIN_MS) + 1);
 	peer->restart_source = g_timeout_add (delay, on_restart_timeout, peer);
-	peer->restart_delay_ms = MIN (peer->restart_delay_ms * 2, RESTART_DELAY_MAX_MS);
+	peer->restart_delay_ms = CLAMP (peer->restart_delay_ms * 2, RESTART_DELAY_MIN_MS,
+	                                RESTART_DELAY_MAX_MS);
 }
 
 static void
@@ -213,7 +216,9 @@ on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 	g_info ("peer %s: ICE %s", peer->name, ncu_ice_state_to_string (state));
 	switch (state) {
 	case NCU_ICE_STATE_CONNECTED:
-		peer->restart_delay_ms = RESTART_DELAY_MIN_MS;
+		/* A working path that fails is retried at once: libnice already
+		 * waited 10 s for consent. Back-off is for peers that stay away. */
+		peer->restart_delay_ms = 0;
 		/* The first handshake of a session crosses the proxy; the fast
 		 * path follows once WireGuard hears from the remote. */
 		ncu_proxy_set_ready (peer->proxy, TRUE);
@@ -319,6 +324,16 @@ ncu_peer_handle_payload (NcuPeer *peer, const NcuSignalPayload *payload)
 	}
 	if (peer->controlling && peer_fresh_unanswered (peer)) {
 		g_debug ("peer %s: glare, keeping our session and waiting for the answer", peer->name);
+		return;
+	}
+	/* The controlling side answers only fresh sessions. An offer built
+	 * against a session of ours that is gone or already paired (a remote
+	 * that restarted and answered our stale retained offer) would, if
+	 * answered, be answered back forever: start fresh instead, and the
+	 * controlled side answers that. */
+	if (peer->controlling && payload->remote_session_id != 0) {
+		g_debug ("peer %s: offer answers a stale session of ours, starting fresh", peer->name);
+		peer_new_session (peer, NULL);
 		return;
 	}
 	g_debug ("peer %s: new remote session, answering it", peer->name);

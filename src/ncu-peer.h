@@ -9,7 +9,12 @@
  *   - built against our current session: it answers us, apply it;
  *   - otherwise start a new session of ours built against it, except when
  *     we are controlling and our own fresh session is still unanswered
- *     (glare): keep ours and wait for the answer.
+ *     (glare): keep ours and wait for the answer;
+ *   - the controlling side answers only fresh offers (built against
+ *     nothing): one built against a stale session of ours makes it start a
+ *     fresh session, which the controlled side answers. Answering it would
+ *     let a restarted controlled peer and us answer each other's stale
+ *     sessions forever.
  * Both sides restarting at once thus settle on the controlling side's
  * session without ping-pong.
  *
