@@ -12,6 +12,9 @@
  * to gain yet). */
 #define POLL_FIRST_MS 20
 #define POLL_MAX_MS   1000
+/* Checks of WireGuard's endpoint after entering: 200, 400, 800, 1600 ms. */
+#define VERIFY_FIRST_MS 200
+#define VERIFY_LAST_MS  1600
 
 struct _NcuPeerPath {
 	NcuPeerPathEnv env;
@@ -30,6 +33,8 @@ struct _NcuPeerPath {
 	guint64 base_proxy_packets;
 	GSource *poll_source;
 	guint poll_ms;
+	GSource *verify_source;          /* after entering, see on_verify() */
+	guint verify_ms;
 
 	/* The pair nft failed for: not retried until another pair comes. */
 	gboolean has_failed_pair;
@@ -88,6 +93,25 @@ endpoint_to_sockaddr (const NcuIceEndpoint *e, struct sockaddr_storage *ss)
 	}
 }
 
+static gboolean
+sockaddr_equal (const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return FALSE;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *) a, *y = (const void *) b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *) a, *y = (const void *) b;
+
+		return x->sin6_port == y->sin6_port &&
+		       memcmp (&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+	}
+	return FALSE;
+}
+
 static void
 proxy_sockaddr (NcuPeerPath *path, struct sockaddr_storage *ss)
 {
@@ -122,18 +146,25 @@ set_reason (NcuPeerPath *path, const char *why)
 
 /* ---- has WireGuard completed a handshake over the proxy? ---- */
 
+/* WireGuard's view of the peer, or NULL; @info keeps it. */
+static const NcuWgPeerInfo *
+query_peer (NcuPeerPath *path, NcuWgDeviceInfo **info)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (!ncu_wg_get_device (path->env.wg, info, &error)) {
+		g_debug ("peer %s: cannot read WireGuard's state: %s", path->env.name, error->message);
+		return NULL;
+	}
+	return ncu_wg_device_info_find_peer (*info, path->env.peer_key);
+}
+
 static gboolean
 query_handshake (NcuPeerPath *path, gint64 *sec, gint64 *nsec)
 {
 	g_autoptr (NcuWgDeviceInfo) info = NULL;
-	g_autoptr (GError) error = NULL;
-	const NcuWgPeerInfo *peer;
+	const NcuWgPeerInfo *peer = query_peer (path, &info);
 
-	if (!ncu_wg_get_device (path->env.wg, &info, &error)) {
-		g_debug ("peer %s: cannot read WireGuard's state: %s", path->env.name, error->message);
-		return FALSE;
-	}
-	peer = ncu_wg_device_info_find_peer (info, path->env.peer_key);
 	if (!peer)
 		return FALSE;
 	*sec = peer->last_handshake_sec;
@@ -219,6 +250,60 @@ start_polling (NcuPeerPath *path)
 	g_source_attach (path->poll_source, ncu_ice_get_context (path->env.ice));
 }
 
+/*
+ * Packets that reached the ICE socket just before the ingress rule are
+ * still handed to WireGuard through the proxy after the switch, and
+ * WireGuard roams its endpoint back to the proxy (seen in the test bed
+ * under iperf3). The remote's next packet on the fast path corrects that,
+ * but a quiet remote would leave WireGuard on the proxy: look a few times.
+ */
+static gboolean
+on_verify (gpointer data)
+{
+	NcuPeerPath *path = data;
+	g_autoptr (NcuWgDeviceInfo) info = NULL;
+	const NcuWgPeerInfo *peer = query_peer (path, &info);
+	struct sockaddr_storage want;
+
+	endpoint_to_sockaddr (&path->fast_pair.remote, &want);
+	if (peer && !sockaddr_equal (&peer->endpoint, &want)) {
+		g_autoptr (GError) error = NULL;
+
+		g_debug ("peer %s: WireGuard roamed off the remote candidate; pointing it back",
+		         path->env.name);
+		if (!set_endpoint (path, &want, &error))
+			g_warning ("peer %s: cannot point WireGuard at the remote: %s", path->env.name,
+			           error->message);
+	}
+	path->verify_ms *= 2;
+	if (path->verify_ms > VERIFY_LAST_MS) {
+		g_clear_pointer (&path->verify_source, g_source_unref);
+		return G_SOURCE_REMOVE;
+	}
+	g_source_set_ready_time (path->verify_source, g_get_monotonic_time () + path->verify_ms * 1000);
+	return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_verifying (NcuPeerPath *path)
+{
+	if (!path->verify_source)
+		return;
+	g_source_destroy (path->verify_source);
+	g_clear_pointer (&path->verify_source, g_source_unref);
+}
+
+static void
+start_verifying (NcuPeerPath *path)
+{
+	stop_verifying (path);
+	path->verify_ms = VERIFY_FIRST_MS;
+	path->verify_source = g_timeout_source_new (path->verify_ms);
+	g_source_set_callback (path->verify_source, on_verify, path, NULL);
+	g_source_set_static_name (path->verify_source, "ncu-peer-path verify");
+	g_source_attach (path->verify_source, ncu_ice_get_context (path->env.ice));
+}
+
 /* ---- entering and leaving ---- */
 
 static void
@@ -248,6 +333,7 @@ leave (NcuPeerPath *path, const char *why)
 	if (!path->on_fast)
 		return;
 	path->on_fast = FALSE;
+	stop_verifying (path);
 	if (!ncu_nft_remove_ingress (path->nft, path->env.peer_key, &error)) {
 		g_warning ("peer %s: cannot delete its nftables ingress rule: %s", path->env.name,
 		           error->message);
@@ -306,6 +392,7 @@ enter (NcuPeerPath *path, const NcuIceSelectedPair *pair)
 	path->fast_pair = *pair;
 	path->reason = NULL;
 	g_clear_pointer (&path->nft_error, g_free);
+	start_verifying (path);
 	base = ncu_ice_endpoint_to_string (&pair->local_base);
 	remote = ncu_ice_endpoint_to_string (&pair->remote);
 	g_message ("peer %s: fast path (nftables): WireGuard <-> %s via ICE port %s", path->env.name,
@@ -436,6 +523,7 @@ ncu_peer_path_free (NcuPeerPath *path)
 	if (!path)
 		return;
 	stop_polling (path);
+	stop_verifying (path);
 	g_free (path->nft_error);
 	g_free (path);
 }

@@ -33,6 +33,7 @@ fp_bed() {
 	[[ ${1:-} == -- ]] && shift
 	tb_topology "$@"
 	tb_start_coturn
+	# shellcheck disable=SC2119 # it takes no arguments
 	tb_start_mosquitto
 	for host in "${hosts[@]}"; do
 		tb_start_nm "$host"
@@ -93,11 +94,11 @@ fp_peer() {
 	done < <(jq -r --arg l "$label" '.[] | . as $s | .peers[]? | select(.label == $l) |
 		("interface\t" + $s.interface), (to_entries[] | "\(.key)\t\(.value)")' <<<"$json")
 	[[ -n ${FP[interface]:-} ]] || tb_fail "$host: no status for peer $label: $json"
-	transfer=$(tb_nm_exec "$host" wg show "${FP[interface]}" transfer |
-		awk -v k="${FP[public-key]}" '$1 == k { print $2, $3 }')
+	# dump, per peer: key, psk, endpoint, allowed ips, handshake, rx, tx, keepalive
+	transfer=$(tb_nm_exec "$host" wg show "${FP[interface]}" dump |
+		awk -v k="${FP[public-key]}" '$1 == k { print $3, $6, $7 }')
 	[[ -n $transfer ]] || tb_fail "$host: wg show ${FP[interface]} knows no peer ${FP[public-key]}"
-	FP[wg-rx]=${transfer% *}
-	FP[wg-tx]=${transfer#* }
+	read -r 'FP[wg-endpoint]' 'FP[wg-rx]' 'FP[wg-tx]' <<<"$transfer"
 }
 
 # fp_field HOST PEER-LABEL FIELD: one field (fresh status).
@@ -107,17 +108,20 @@ fp_field() {
 }
 
 # fp_wait_proxy HOST PEER-LABEL MODE SECS: until the peer's data path is MODE
-# ("nftables" or "userspace").
+# ("nftables" or "userspace"); on nftables, until WireGuard's endpoint is
+# the remote candidate too.
 fp_wait_proxy() {
 	local host=$1 label=$2 mode=$3 secs=$4 t0
 	t0=$(tb_now_us)
 	while :; do
 		fp_peer "$host" "$label"
-		[[ ${FP[proxy]:-} == "$mode" ]] && return 0
+		if [[ ${FP[proxy]:-} == "$mode" ]]; then
+			[[ $mode != nftables || ${FP[wg-endpoint]} == "${FP[remote-address]:-}" ]] && return 0
+		fi
 		if (($(tb_now_us) - t0 > secs * 1000000)); then
 			e2e_status "$host" --json >&2 || true
 			tb_dump_logs 60 >&2 || true
-			tb_fail "$host: peer $label is on '${FP[proxy]:-}' (${FP[fast-path-reason]:-}), expected $mode within ${secs}s"
+			tb_fail "$host: peer $label is on '${FP[proxy]:-}' (${FP[fast-path-reason]:-}; WireGuard at ${FP[wg-endpoint]:-}), expected $mode within ${secs}s"
 		fi
 		sleep 0.1
 	done
@@ -158,10 +162,15 @@ fp_snapshot() {
 	done
 }
 
+# fp_delta BEFORE AFTER FIELD: how much FIELD grew.
+fp_delta() {
+	local a=${SNAP[$1.$3]:-0} b=${SNAP[$2.$3]:-0}
+	echo $((b - a))
+}
+
 # fp_grew BEFORE AFTER FIELD [MIN]: FIELD grew by at least MIN (1).
 fp_grew() {
-	local a=${SNAP[$1.$3]:-0} b=${SNAP[$2.$3]:-0}
-	((b - a >= ${4:-1}))
+	(($(fp_delta "$1" "$2" "$3") >= ${4:-1}))
 }
 
 # fp_same BEFORE AFTER FIELD: FIELD did not move.
@@ -202,8 +211,8 @@ fp_bypass() {
 	fp_snapshot a2 "$to" "$from"
 	fp_expect_bypass "$from" b1 a1 "$count"
 	fp_expect_bypass "$to" b2 a2 "$count"
-	echo "# $from: $count pings: nft egress +$((SNAP[a1.nft-egress-packets] - SNAP[b1.nft-egress-packets])) ingress +$((SNAP[a1.nft-ingress-packets] - SNAP[b1.nft-ingress-packets])) packets," \
-		"wg tx +$((SNAP[a1.wg-tx] - SNAP[b1.wg-tx])) rx +$((SNAP[a1.wg-rx] - SNAP[b1.wg-rx])) bytes," \
+	echo "# $from: $count pings: nft egress +$(fp_delta b1 a1 nft-egress-packets) ingress +$(fp_delta b1 a1 nft-ingress-packets) packets," \
+		"wg tx +$(fp_delta b1 a1 wg-tx) rx +$(fp_delta b1 a1 wg-rx) bytes," \
 		"proxy still at ${SNAP[a1.proxy-to-peer-bytes]}/${SNAP[a1.proxy-from-peer-bytes]} bytes"
 }
 
@@ -215,8 +224,9 @@ fp_proxy_carries() {
 	tb_exec "$host" ping -q -n -c "$count" -i 0.02 -W 2 "${E2E_TUN[$peer]}" >/dev/null ||
 		tb_fail "$host: $count pings to $peer did not all come back"
 	fp_snapshot a "$host" "$peer"
-	fp_grew b a proxy-to-peer-bytes $((count * 100)) && fp_grew b a proxy-from-peer-bytes $((count * 100)) ||
+	if ! fp_grew b a proxy-to-peer-bytes $((count * 100)) || ! fp_grew b a proxy-from-peer-bytes $((count * 100)); then
 		tb_fail "$host: the proxy did not carry the pings (${SNAP[b.proxy-to-peer-bytes]} -> ${SNAP[a.proxy-to-peer-bytes]} out, ${SNAP[b.proxy-from-peer-bytes]} -> ${SNAP[a.proxy-from-peer-bytes]} in)"
+	fi
 }
 
 # fp_check_rules HOST TABLE PEER-LABEL: the table holds exactly the two

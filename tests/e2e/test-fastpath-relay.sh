@@ -25,7 +25,7 @@ nat_kind() {
 	local nat=$1 masq=masquerade
 	[[ $2 == symmetric ]] && masq="masquerade fully-random"
 	tb_exec "$nat" nft flush chain ip "$TB_PREFIX" postrouting || tb_fail "$nat: flush postrouting"
-	tb_exec "$nat" nft add rule ip "$TB_PREFIX" postrouting oifname wan0 $masq ||
+	tb_exec "$nat" nft add rule ip "$TB_PREFIX" postrouting oifname wan0 "$masq" ||
 		tb_fail "$nat: $masq"
 	tb_exec "$nat" conntrack -D -p udp >/dev/null 2>&1 || true   # exits 1 when none
 }

@@ -28,6 +28,7 @@ declare -A MBPS=() CPU=() FIRST=()
 service_ticks() {
 	local pid
 	pid=$(tb_nm_exec "$1" pgrep -f nm-cunicu-service) || tb_fail "$1: no service running"
+	# shellcheck disable=SC2016 # awk's fields
 	tb_nm_exec "$1" awk '{ print $14 + $15 }' "/proc/$pid/stat"
 }
 
@@ -65,8 +66,9 @@ run() {
 	if [[ $mode != direct ]]; then
 		fp_snapshot a "$host" "$peer"
 		if [[ $mode == *-fast ]]; then
-			fp_same b a proxy-to-peer-bytes && fp_grew b a nft-egress-bytes 1000000 ||
-				tb_fail "$mode: iperf3 did not bypass the proxy (proxy ${SNAP[b.proxy-to-peer-bytes]} -> ${SNAP[a.proxy-to-peer-bytes]}, nft ${SNAP[a.nft-egress-bytes]:-none})"
+			if ! fp_same b a proxy-to-peer-bytes || ! fp_grew b a nft-egress-bytes 1000000; then
+				tb_fail "$mode: iperf3 did not bypass the proxy (proxy out ${SNAP[b.proxy-to-peer-bytes]} -> ${SNAP[a.proxy-to-peer-bytes]}, in ${SNAP[b.proxy-from-peer-bytes]} -> ${SNAP[a.proxy-from-peer-bytes]}, nft ${SNAP[a.nft-egress-bytes]:-none}, ICE ${SNAP[a.ice-state]} restarts ${SNAP[b.restarts]} -> ${SNAP[a.restarts]})"
+			fi
 		else
 			fp_grew b a proxy-to-peer-bytes 1000000 || tb_fail "$mode: iperf3 did not pass the proxy"
 		fi
