@@ -1,17 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 #
-# Sourced first by the tests that need kernel WireGuard (tests/kernel/
-# test-*.sh).  On the host it runs the calling test again inside a QEMU
-# guest with Debian's kernel (tests/kernel/qemu-run.sh) and exits with the
-# guest's status; inside the guest it returns, and the test goes on with
-# the WireGuard module at hand.  Each test boots its own guest (~5 s on
-# TCG): the tests stay independent and can run in parallel.
+# Sourced first by the tests that drive our WireGuard module directly
+# (wg-driver) against the kernel's: runs the test in a QEMU guest
+# (lib-qemu.sh), then checks the tools and sets up the driver helpers.
 
-if [ -z "${NCU_IN_QEMU:-}" ]; then
-	ncu_self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-	exec bash "$(dirname "$ncu_self")/qemu-run.sh" bash "$ncu_self" "$@"
-fi
+# shellcheck source=lib-qemu.sh
+. "$(dirname "$0")/lib-qemu.sh"
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
