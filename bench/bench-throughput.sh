@@ -47,6 +47,7 @@ declare -A PENDING=()              # mode -> why it was not measured
 declare -A PAIR=()                 # mode -> selected pair
 declare -A TCP=() UDP=()           # mode -> values, one per round ("-" if failed)
 declare -A LOST=()                 # mode -> receiver's UDP buffer drops per TCP test
+declare -A SLOST=()                # mode -> sender's failed UDP sends per TCP test
 
 # add_profiles MODE: the profile MODE on both of its hosts.
 add_profiles() {
@@ -144,15 +145,17 @@ iperf() {
 }
 
 measure_rounds() {
-	local r i n=${#MODES[@]} mode a b d0
+	local r i n=${#MODES[@]} mode a b d0 s0
 	for ((r = 0; r < RUNS; r++)); do
 		for ((i = 0; i < n; i++)); do
 			mode=${MODES[$(((i + r) % n))]}
 			[[ -n ${PENDING[$mode]:-} ]] && continue
 			read -r a b <<<"${MODE_HOSTS[$mode]}"
 			d0=$(bench_udp_drops "$b")
+			s0=$(bench_udp_drops "$a" SndbufErrors)
 			TCP[$mode]+="$(iperf "$mode" tcp) "
 			LOST[$mode]+="$(($(bench_udp_drops "$b") - d0)) "
+			SLOST[$mode]+="$(($(bench_udp_drops "$a" SndbufErrors) - s0)) "
 			UDP[$mode]+="$(iperf "$mode" udp) "
 			tb_log "$mode: TCP ${TCP[$mode]}, UDP ${UDP[$mode]}"
 		done
@@ -201,13 +204,15 @@ report() {
 	echo "$UDP_LEN-byte datagrams; received rate). All profiles are up at once and measured in turns,"
 	echo "so each is compared with plain WireGuard (static endpoints) over the same path in the same"
 	echo "round. WireGuard is wireguard-go here (no kernel module), sharing $(nproc) cores with iperf3,"
-	echo "the services and, on the TURN row, coturn. The last column counts the datagrams the"
-	echo "receiving host's kernel dropped because a socket buffer was full (RcvbufErrors: the"
-	echo "ICE socket or wireguard-go's) during each TCP test: TCP backs off on each loss."
+	echo "the services and, on the TURN row, coturn. The last columns count, per TCP test, the"
+	echo "datagrams the receiving host's kernel dropped because a socket's receive buffer was full"
+	echo "(RcvbufErrors: the ICE socket or wireguard-go's) and the sends on the sending host that"
+	echo "found a send buffer full (SndbufErrors: the proxy sends without waiting, so each is a"
+	echo "lost packet; wireguard-go waits): TCP backs off on every loss."
 	echo
 	bench_table_row path mode pair "TCP Mbit/s" "TCP ratio" "UDP Mbit/s" "UDP ratio" target verdict \
-		"receiver's UDP buffer drops per TCP test"
-	bench_table_row --- --- --- --- --- --- --- --- --- ---
+		"receive buffer drops" "send buffer full"
+	bench_table_row --- --- --- --- --- --- --- --- --- --- ---
 	for mode in "${MODES[@]}"; do
 		case $mode in
 		lan-*) label=LAN ;;
@@ -216,7 +221,7 @@ report() {
 		esac
 		if [[ -n ${PENDING[$mode]:-} ]]; then
 			bench_table_row "$label" "${mode#*-}" "${PAIR[$mode]}" "pending" "-" "-" "-" \
-				"$(target_of "$mode")" "pending: ${PENDING[$mode]}" "-"
+				"$(target_of "$mode")" "pending: ${PENDING[$mode]}" "-" "-"
 			bench_summary "2 throughput" "$mode TCP, ratio to plain WireGuard" "pending" \
 				"$(target_of "$mode")" "pending (not integrated)"
 			continue
@@ -233,7 +238,8 @@ report() {
 		fi
 		bench_table_row "$label" "${mode#*-}" "${PAIR[$mode]}" "$tcp ($(bench_minmax ${TCP[$mode]}))" \
 			"$rt" "$udp ($(bench_minmax ${UDP[$mode]}))" "$ru" "$(target_of "$mode")" \
-			"$(verdict_of "$mode" "$rt")" "$(bench_median ${LOST[$mode]})"
+			"$(verdict_of "$mode" "$rt")" "$(bench_median ${LOST[$mode]})" \
+			"$(bench_median ${SLOST[$mode]})"
 		if [[ $(target_of "$mode") != - ]]; then
 			bench_summary "2 throughput" "$mode TCP, ratio to plain WireGuard" "$rt" \
 				"$(target_of "$mode")" "$(verdict_of "$mode" "$rt")"

@@ -132,10 +132,11 @@ bench_header() {
 	echo
 }
 
-# bench_udp_drops ROLE: UDP datagrams ROLE's kernel dropped for want of
-# socket buffer space (RcvbufErrors) since its namespace was made.
+# bench_udp_drops ROLE [COUNTER]: UDP datagrams ROLE's kernel dropped for
+# want of socket buffer space since its namespace was made: RcvbufErrors
+# (default), or SndbufErrors (a send that found the buffer full).
 bench_udp_drops() {
-	tb_exec "$1" awk '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 } else print $col["RcvbufErrors"] }' /proc/net/snmp
+	tb_exec "$1" awk -v c="${2:-RcvbufErrors}" '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 } else print $col[c] }' /proc/net/snmp
 }
 
 # bench_summary ITEM MEASURED TARGET VERDICT: a line of the summary table
