@@ -45,6 +45,7 @@ typedef struct {
 	GSource source;
 	NcuSignalMqtt *mqtt;
 	gpointer tag;
+	GIOCondition events;          /* what tag watches now */
 	gint64 next_tick;
 } MqttSource;
 
@@ -185,7 +186,12 @@ source_prepare (GSource *source, gint *timeout)
 
 	if (ms->mqtt->mosq && mosquitto_want_write (ms->mqtt->mosq))
 		events |= G_IO_OUT;
-	g_source_modify_unix_fd (source, ms->tag, events);
+	/* Modifying the fd wakes the main loop: only when the wish changed,
+	 * or an idle service spins (tens of thousands of syscalls a second). */
+	if (ms->events != events) {
+		g_source_modify_unix_fd (source, ms->tag, events);
+		ms->events = events;
+	}
 	*timeout = -1;
 	return FALSE;
 }
@@ -218,6 +224,7 @@ attach_source (NcuSignalMqtt *self)
 
 	ms->mqtt = self;
 	ms->tag = g_source_add_unix_fd (source, mosquitto_socket (self->mosq), G_IO_IN);
+	ms->events = G_IO_IN;
 	ms->next_tick = g_get_monotonic_time () + G_USEC_PER_SEC;
 	g_source_set_ready_time (source, ms->next_tick);
 	g_source_set_name (source, "ncu-signal-mqtt");
