@@ -54,8 +54,9 @@ done
 declare -A addr
 for h in "${hosts[@]}"; do
 	addr[$h]=$(auto_address "${E2E_PUB[$h]}")
-	tb_exec "$h" ip -6 addr show | grep -q "${addr[$h]}/64" ||
-		tb_fail "$h does not carry its auto address ${addr[$h]}/64"
+	# NetworkManager adds the address just after activation completes.
+	has_address() { tb_exec "$1" ip -6 addr show | grep -q "$2/64"; }
+	tb_wait_until 5 "$h to carry its auto address ${addr[$h]}/64" has_address "$h" "${addr[$h]}"
 done
 for h in "${hosts[@]}"; do
 	for p in "${hosts[@]}"; do
