@@ -45,6 +45,7 @@ struct _NcuIce {
 	/* The current session. */
 	NiceAgent *agent;
 	guint stream_id;
+	gint64 turn_refresh_time;      /* see ncu_ice_get_turn_refresh_time() */
 	NcuIceState state;
 	gint64 gather_start_us;
 	GSource *deadline_source;
@@ -333,7 +334,7 @@ static void
 create_agent (NcuIce *ice)
 {
 	ice->agent = ncu_ice_agent_new (ice->settings, ice->context, ice->controlling,
-	                                &ice->stream_id);
+	                                &ice->stream_id, &ice->turn_refresh_time);
 	connect_signals (ice);
 	nice_agent_attach_recv (ice->agent, ice->stream_id, COMPONENT_ID, ice->context,
 	                        on_recv, ice);
@@ -351,6 +352,7 @@ destroy_agent (NcuIce *ice)
 	nice_agent_close_async (ice->agent, NULL, NULL);
 	g_clear_object (&ice->agent);
 	ice->stream_id = 0;
+	ice->turn_refresh_time = 0;
 }
 
 static void
@@ -642,4 +644,10 @@ void
 ncu_ice_get_stats (NcuIce *ice, NcuIceStats *stats)
 {
 	*stats = ice->stats;
+}
+
+gint64
+ncu_ice_get_turn_refresh_time (NcuIce *ice)
+{
+	return ice->turn_refresh_time;
 }

@@ -67,6 +67,11 @@ typedef struct {
 	guint n_servers;
 	const char *turn_username;  /* for every TURN server */
 	const char *turn_password;  /* secret: copied, wiped on free */
+	/* Time-limited credentials instead of turn_password (ncu-turn-auth.h):
+	 * every new session makes its own from this secret (copied, wiped on
+	 * free), turn_username being the user part. */
+	const char *turn_auth_secret;
+	guint turn_auth_lifetime;   /* seconds they are valid; 0: one day */
 	NcuCandidateTypes candidate_types;  /* 0 means all */
 	const char *const *exclude_interfaces; /* NULL-terminated globs, or NULL */
 	const char *tunnel_interface; /* always excluded, may be NULL */
@@ -164,6 +169,13 @@ const char *const *ncu_ice_get_local_candidates (NcuIce *ice);
 gboolean ncu_ice_get_local_credentials (NcuIce *ice, const char **ufrag,
                                         const char **pwd);
 void ncu_ice_get_stats (NcuIce *ice, NcuIceStats *stats);
+/*
+ * With time-limited TURN credentials: the monotonic time (as
+ * g_get_monotonic_time()) at which the current session's credentials are
+ * due for renewal, which takes a new session (ncu_ice_restart()). 0 when
+ * they never expire, or no TURN server is used.
+ */
+gint64 ncu_ice_get_turn_refresh_time (NcuIce *ice);
 
 const char *ncu_ice_state_to_string (NcuIceState state);
 const char *ncu_ice_candidate_type_to_string (NcuIceCandidateType type);

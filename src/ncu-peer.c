@@ -39,6 +39,8 @@ struct _NcuPeer {
 	guint restart_delay_ms;
 	guint restart_source;
 	guint restarts;
+	guint turn_refresh_source;       /* time-limited TURN credentials due */
+	guint turn_renewals;
 };
 
 static void peer_new_session (NcuPeer *peer, const NcuSignalPayload *against);
@@ -256,6 +258,61 @@ static const NcuIceCallbacks ice_callbacks = {
 	.selected_pair = on_selected_pair,
 };
 
+/* ---- time-limited TURN credentials ---- */
+
+/*
+ * Whether the session still needs its TURN allocation, whose credentials
+ * are about to expire: it sends through our relay, or has no path yet (its
+ * offer lists relay candidates). A session on another path keeps going;
+ * its next session, whenever ICE needs one, gets fresh credentials.
+ */
+static gboolean
+peer_turn_refresh_needed (NcuPeer *peer)
+{
+	const NcuIceSelectedPair *pair = ncu_ice_get_selected_pair (peer->ice);
+
+	switch (ncu_ice_get_state (peer->ice)) {
+	case NCU_ICE_STATE_CONNECTED:
+		return pair && pair->local_type == NCU_ICE_CANDIDATE_RELAY;
+	case NCU_ICE_STATE_FAILED:
+		return FALSE;  /* a restart is on its way */
+	default:
+		return TRUE;
+	}
+}
+
+static gboolean
+on_turn_refresh (gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	peer->turn_refresh_source = 0;
+	if (peer->restart_source || !peer_turn_refresh_needed (peer)) {
+		g_debug ("peer %s: TURN credentials expire soon; the session does not use the relay",
+		         peer->name);
+		return G_SOURCE_REMOVE;
+	}
+	peer->turn_renewals++;
+	g_message ("peer %s: TURN credentials expire soon, new ICE session with fresh ones (renewal %u)",
+	           peer->name, peer->turn_renewals);
+	peer_new_session (peer, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+/* Watches the new session's credentials, if they expire. */
+static void
+peer_watch_turn_credentials (NcuPeer *peer)
+{
+	gint64 at = ncu_ice_get_turn_refresh_time (peer->ice);
+	gint64 delay_ms;
+
+	g_clear_handle_id (&peer->turn_refresh_source, g_source_remove);
+	if (at <= 0)
+		return;
+	delay_ms = MAX (at - g_get_monotonic_time (), 0) / 1000;
+	peer->turn_refresh_source = g_timeout_add ((guint) MIN (delay_ms, G_MAXUINT), on_turn_refresh, peer);
+}
+
 /*
  * Starts a new session of ours: against @against (an offer we answer), or
  * fresh (NULL). The first session uses the agent as created; later ones
@@ -268,6 +325,7 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 	gboolean first = peer->local_session == 0;
 
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	g_clear_handle_id (&peer->turn_refresh_source, g_source_remove);
 	/* Off the fast path while the old ICE socket still exists. */
 	ncu_peer_path_reset (peer->path, "new ICE session");
 	ncu_proxy_set_ready (peer->proxy, FALSE);
@@ -282,6 +340,7 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 		goto fail;
 	if (first && !ncu_ice_gather (peer->ice, &error))
 		goto fail;
+	peer_watch_turn_credentials (peer);
 	if (against)
 		peer_apply_remote (peer, against);
 	return;
@@ -365,6 +424,8 @@ peer_create_ice (const NcuPeerEnv *env, gboolean controlling, GError **error)
 	cfg.n_servers = profile->ice_servers->len;
 	cfg.turn_username = profile->ice_username;
 	cfg.turn_password = profile->ice_password;
+	cfg.turn_auth_secret = profile->ice_auth_secret;
+	cfg.turn_auth_lifetime = profile->ice_auth_lifetime;
 	cfg.candidate_types = profile->ice_candidate_types;
 	cfg.exclude_interfaces = (const char *const *) profile->ice_interfaces_exclude;
 	cfg.tunnel_interface = env->tunnel_ifname;
@@ -465,6 +526,8 @@ ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info)
 	                       g_variant_new_string (ncu_ice_state_to_string (ncu_ice_get_state (peer->ice))));
 	status_add_pair (&b, peer);
 	g_variant_builder_add (&b, "{sv}", "restarts", g_variant_new_uint32 (peer->restarts));
+	if (peer->env.profile->ice_auth_secret)
+		g_variant_builder_add (&b, "{sv}", "turn-renewals", g_variant_new_uint32 (peer->turn_renewals));
 	ncu_peer_path_add_status (peer->path, &b);
 	g_variant_builder_add (&b, "{sv}", "proxy-to-peer-bytes", g_variant_new_uint64 (ps.wg_to_ice_bytes));
 	g_variant_builder_add (&b, "{sv}", "proxy-from-peer-bytes", g_variant_new_uint64 (ps.ice_to_wg_bytes));
@@ -484,6 +547,7 @@ ncu_peer_free (NcuPeer *peer)
 	if (!peer)
 		return;
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	g_clear_handle_id (&peer->turn_refresh_source, g_source_remove);
 	/* The path borrows the proxy and the session; the proxy is the
 	 * session's receiver: they go first. */
 	g_clear_pointer (&peer->path, ncu_peer_path_free);
