@@ -29,6 +29,7 @@ TB_TURN_PORT=3478
 TB_TURN_USER=cunicu
 TB_TURN_PASSWORD=testbed-pass   # throw-away test credential
 TB_TURN_REALM=test
+TB_TURN_AUTH_SECRET=""          # set by tb_start_coturn --auth-secret
 TB_MQTT_PORT=1883
 TB_MQTT_URL="mqtt://$TB_WAN_IP1:$TB_MQTT_PORT"
 TB_VPN_SERVICE=org.freedesktop.NetworkManager.cunicu
