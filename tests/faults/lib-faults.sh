@@ -60,6 +60,18 @@ fl_pids_of() {
 	pgrep --ns "${TB_NM_PID[$1]}" --nslist pid -f "$2" || true
 }
 
+# fl_service_proc_files HOST...: /proc/PID/environ and /proc/PID/cmdline of
+# the services and wireguard-go processes in each HOST's NetworkManager,
+# one a line (for tests/security/scan-secrets.py).
+fl_service_proc_files() {
+	local h pid
+	for h in "$@"; do
+		for pid in $(fl_pids_of "$h" 'nm-cunicu-service|wireguard-go'); do
+			printf '/proc/%s/environ\n/proc/%s/cmdline\n' "$pid" "$pid"
+		done
+	done
+}
+
 # fl_same_service HOST PID: fail unless HOST's service is still process PID.
 fl_same_service() {
 	local now
