@@ -288,8 +288,8 @@ on_turn_refresh (gpointer user_data)
 
 	peer->turn_refresh_source = 0;
 	if (peer->restart_source || !peer_turn_refresh_needed (peer)) {
-		g_debug ("peer %s: TURN credentials expire soon; the session does not use the relay",
-		         peer->name);
+		g_debug ("peer %s: TURN credentials expire soon; kept: the session does not use "
+		         "our relay, or a restart is due", peer->name);
 		return G_SOURCE_REMOVE;
 	}
 	peer->turn_renewals++;
