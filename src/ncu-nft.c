@@ -538,7 +538,9 @@ ncu_nft_get_counters (NcuNft *nft, const guint8 peer_key[NCU_KEY_LEN], NcuNftCou
 		             "table %s has no rules for this peer", nft->table);
 		return FALSE;
 	}
-	rules = list_rules (nft, error);
+	/* Status calls come here for every peer: a netlink dump, not an nft
+	 * run (see ncu-nft-netlink.c). */
+	rules = ncu_nft_netlink_list_rules (nft->table, error);
 	if (!rules)
 		return FALSE;
 	egress = ncu_nft_find_rule (rules, egress_comment);

@@ -29,9 +29,9 @@
  *     lost.)
  *   disconnect: ncu_nft_free() (deletes the table).
  *
- * Every call is synchronous: one `nft -f -` run (an atomic transaction),
+ * Every update is synchronous: one `nft -f -` run (an atomic transaction),
  * bounded by a timeout, with no other source of the caller's main context
- * dispatched meanwhile.
+ * dispatched meanwhile. Counters are read over netlink (no process).
  */
 #ifndef NCU_NFT_H
 #define NCU_NFT_H
@@ -109,7 +109,8 @@ gboolean ncu_nft_remove_peer (NcuNft *nft, const guint8 peer_key[NCU_KEY_LEN], G
 /* Whether rules for @peer_key are installed (as far as we know). */
 gboolean ncu_nft_has_peer (NcuNft *nft, const guint8 peer_key[NCU_KEY_LEN]);
 
-/* Reads the peer's counters back from the kernel (one nft run). */
+/* Reads the peer's counters back from the kernel: one netlink dump of the
+ * table, no nft run, so status calls stay cheap. */
 gboolean ncu_nft_get_counters (NcuNft *nft, const guint8 peer_key[NCU_KEY_LEN],
                                NcuNftCounters *counters, GError **error);
 
