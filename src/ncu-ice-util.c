@@ -347,6 +347,30 @@ ncu_ice_candidate_type_from_nice (NiceCandidateType type)
 	}
 }
 
+gboolean
+ncu_ice_base_is_host (NiceAgent *agent, guint stream_id, const NiceCandidate *local)
+{
+	GSList *candidates;
+	gboolean found = FALSE;
+
+	if (local->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+		return FALSE;
+	if (local->type == NICE_CANDIDATE_TYPE_HOST || local->type == NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE)
+		return TRUE;
+	if (local->type != NICE_CANDIDATE_TYPE_PEER_REFLEXIVE)
+		return FALSE;
+	/* A host candidate's address is its socket's address. */
+	candidates = nice_agent_get_local_candidates (agent, stream_id, 1);
+	for (GSList *l = candidates; l && !found; l = l->next) {
+		const NiceCandidate *c = l->data;
+
+		found = c->type == NICE_CANDIDATE_TYPE_HOST && c->transport == NICE_CANDIDATE_TRANSPORT_UDP &&
+		        nice_address_equal (&c->addr, &local->base_addr);
+	}
+	g_slist_free_full (candidates, (GDestroyNotify) nice_candidate_free);
+	return found;
+}
+
 const char *
 ncu_ice_state_to_string (NcuIceState state)
 {

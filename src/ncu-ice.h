@@ -49,6 +49,11 @@ typedef struct {
 	NcuIceEndpoint local;       /* the local candidate's address */
 	NcuIceEndpoint local_base;  /* its base: the local socket's address */
 	NcuIceEndpoint remote;
+	/* local_base is one of our host UDP sockets: always for host and
+	 * srflx; for prflx only when libnice learned it on a host socket (it
+	 * also learns them through a TURN allocation, whose base is then the
+	 * relayed address, no socket of ours); never for relay. */
+	gboolean local_base_is_host;
 } NcuIceSelectedPair;
 
 typedef struct {

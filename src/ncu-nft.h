@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The in-kernel fast path (DESIGN.md section 6): while a peer's selected
- * ICE pair has a host or server-reflexive candidate on our side, WireGuard
+ * ICE pair has a direct candidate on our side (host, server-reflexive, or
+ * peer-reflexive on a host socket), WireGuard
  * sends and receives on its own socket and nftables rewrites ports, so the
  * data never passes through our process.
  *
@@ -86,10 +87,13 @@ void ncu_nft_set_timeout (NcuNft *nft, guint timeout_ms);
 gboolean ncu_nft_available (GError **error);
 
 /*
- * Whether @pair can use the fast path: our candidate is host or srflx (the
- * remote may be anything, even a relay), both ends of one family, ports
- * set. A relayed local candidate has no socket of ours to rewrite to: it
- * stays on the proxy. @why (optional) gets a static reason when not.
+ * Whether @pair can use the fast path: our candidate is host, srflx, or
+ * prflx learned on a host socket (local_base_is_host: like srflx, it is a
+ * NAT mapping of a real local socket whose base address and port the rules
+ * use); the remote may be anything, even a relay; both ends of one family,
+ * ports set. A relayed local candidate (or a prflx learned through TURN)
+ * has no socket of ours to rewrite to: it stays on the proxy. @why
+ * (optional) gets a static reason when not.
  */
 gboolean ncu_nft_pair_qualifies (const NcuIceSelectedPair *pair, const char **why);
 

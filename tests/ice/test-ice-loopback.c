@@ -514,6 +514,58 @@ test_port_range (void)
 	test_spin (20);
 }
 
+/* Which local candidates have one of our host sockets as their base (the
+ * fast path needs one): host and srflx always, prflx only when libnice
+ * learned it on a host socket, relay never. */
+static void
+test_base_is_host (void)
+{
+	g_autoptr (GMainContext) context = g_main_context_new ();
+	NiceAgent *agent = nice_agent_new (context, NICE_COMPATIBILITY_RFC5245);
+	NiceAddress loopback;
+	NiceCandidate *host, *cand;
+	GSList *locals;
+	guint stream;
+
+	g_object_set (agent, "upnp", FALSE, NULL);
+	nice_address_init (&loopback);
+	g_assert_true (nice_address_set_from_string (&loopback, "127.0.0.1"));
+	g_assert_true (nice_agent_add_local_address (agent, &loopback));
+	stream = nice_agent_add_stream (agent, 1);
+	g_assert_true (nice_agent_gather_candidates (agent, stream));
+	locals = nice_agent_get_local_candidates (agent, stream, 1);
+	g_assert_nonnull (locals);
+	host = locals->data;
+	g_assert_cmpint (host->type, ==, NICE_CANDIDATE_TYPE_HOST);
+	g_assert_true (ncu_ice_base_is_host (agent, stream, host));
+
+	cand = nice_candidate_new (NICE_CANDIDATE_TYPE_PEER_REFLEXIVE);
+	g_assert_true (nice_address_set_from_string (&cand->addr, "203.0.113.10"));
+	nice_address_set_port (&cand->addr, 40000);
+	cand->base_addr = host->addr;
+	g_assert_true (ncu_ice_base_is_host (agent, stream, cand));
+	cand->type = NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE;
+	g_assert_true (ncu_ice_base_is_host (agent, stream, cand));
+	cand->type = NICE_CANDIDATE_TYPE_RELAYED;
+	g_assert_false (ncu_ice_base_is_host (agent, stream, cand));
+	/* Learnt through TURN: the base is the relayed address. */
+	cand->type = NICE_CANDIDATE_TYPE_PEER_REFLEXIVE;
+	cand->base_addr = cand->addr;
+	g_assert_false (ncu_ice_base_is_host (agent, stream, cand));
+	/* Same address, another port: not that socket. */
+	cand->base_addr = host->addr;
+	nice_address_set_port (&cand->base_addr, nice_address_get_port (&host->addr) + 1);
+	g_assert_false (ncu_ice_base_is_host (agent, stream, cand));
+
+	nice_candidate_free (cand);
+	g_slist_free_full (locals, (GDestroyNotify) nice_candidate_free);
+	nice_agent_remove_stream (agent, stream);
+	nice_agent_close_async (agent, NULL, NULL);
+	g_object_unref (agent);
+	while (g_main_context_iteration (context, FALSE))
+		;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -532,5 +584,6 @@ main (int argc, char **argv)
 	g_test_add_func ("/ice/config-errors", test_config_errors);
 	g_test_add_func ("/ice/exclude-all", test_exclude_all);
 	g_test_add_func ("/ice/port-range", test_port_range);
+	g_test_add_func ("/ice/base-is-host", test_base_is_host);
 	return g_test_run ();
 }
