@@ -347,6 +347,26 @@ ncu_ice_candidate_type_from_nice (NiceCandidateType type)
 	}
 }
 
+/* SO_*BUFFORCE passes net.core.[rw]mem_max (CAP_NET_ADMIN); otherwise
+ * the plain option gets what the limit allows. */
+static void
+raise_buffer (int fd, int force_option, int option)
+{
+	int size = NCU_ICE_SOCKET_BUFFER;
+
+	if (setsockopt (fd, SOL_SOCKET, force_option, &size, sizeof size) == 0)
+		return;
+	if (setsockopt (fd, SOL_SOCKET, option, &size, sizeof size) < 0)
+		g_debug ("cannot raise a socket buffer: %s", g_strerror (errno));
+}
+
+void
+ncu_ice_raise_socket_buffers (int fd)
+{
+	raise_buffer (fd, SO_RCVBUFFORCE, SO_RCVBUF);
+	raise_buffer (fd, SO_SNDBUFFORCE, SO_SNDBUF);
+}
+
 gboolean
 ncu_ice_base_is_host (NiceAgent *agent, guint stream_id, const NiceCandidate *local)
 {

@@ -175,6 +175,14 @@ const char *ncu_ice_candidate_type_to_string (NcuIceCandidateType type);
 /* "a.b.c.d:port" or "[x::y]:port", newly allocated. */
 char *ncu_ice_endpoint_to_string (const NcuIceEndpoint *endpoint);
 
+/* Socket buffers of the data path (the proxy's socket, the ICE sockets):
+ * the default ~208 KiB overflows within a burst at full rate (DESIGN.md
+ * section 6). */
+#define NCU_ICE_SOCKET_BUFFER (4 * 1024 * 1024)
+/* Raises @fd's receive and send buffers to NCU_ICE_SOCKET_BUFFER: past
+ * net.core.[rw]mem_max when we may (root), else as far as it allows. */
+void ncu_ice_raise_socket_buffers (int fd);
+
 G_END_DECLS
 
 #endif /* NCU_ICE_H */

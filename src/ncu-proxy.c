@@ -26,7 +26,6 @@
 #define BATCH_SIZE 32
 #define SLOT_SIZE 65536           /* any UDP payload WireGuard may send */
 #define MAX_BATCHES_PER_WAKEUP 8  /* then let other sources run */
-#define SOCKET_BUFFER (4 * 1024 * 1024)
 #define DEFAULT_GRACE_MS 200
 
 typedef enum {
@@ -359,19 +358,6 @@ on_ice_recv (NcuIce *ice, guint8 *buf, gsize len, gpointer data)
 
 /* ---- setup ---- */
 
-/* As root, SO_*BUFFORCE passes net.core.[rw]mem_max; otherwise the plain
- * option gets what the limit allows. */
-static void
-raise_buffer (int fd, int force_option, int option)
-{
-	int size = SOCKET_BUFFER;
-
-	if (setsockopt (fd, SOL_SOCKET, force_option, &size, sizeof size) == 0)
-		return;
-	if (setsockopt (fd, SOL_SOCKET, option, &size, sizeof size) < 0)
-		g_debug ("proxy: cannot raise socket buffer: %s", g_strerror (errno));
-}
-
 static int
 open_socket (guint16 wg_port, guint16 *port, GError **error)
 {
@@ -382,8 +368,7 @@ open_socket (guint16 wg_port, guint16 *port, GError **error)
 
 	if (fd < 0)
 		goto fail;
-	raise_buffer (fd, SO_RCVBUFFORCE, SO_RCVBUF);
-	raise_buffer (fd, SO_SNDBUFFORCE, SO_SNDBUF);
+	ncu_ice_raise_socket_buffers (fd);
 	step = "bind";
 	if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
 		goto fail;

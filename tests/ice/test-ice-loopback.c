@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <gio/gio.h>
 
 #include "ncu-ice.h"
@@ -120,6 +122,49 @@ assert_states (TestPeer *peer)
 	g_assert_cmpint (GPOINTER_TO_INT (s->pdata[2]), ==, NCU_ICE_STATE_CONNECTED);
 }
 
+/* Our descriptor whose socket is bound to @endpoint, or -1. */
+static int
+fd_bound_to (const NcuIceEndpoint *endpoint)
+{
+	for (int fd = 3; fd < 1024; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		const struct sockaddr_in *sin = (const void *) &ss;
+		const struct sockaddr_in6 *sin6 = (const void *) &ss;
+
+		if (getsockname (fd, (struct sockaddr *) &ss, &len) != 0 || ss.ss_family != endpoint->family)
+			continue;
+		if (ss.ss_family == AF_INET && ntohs (sin->sin_port) == endpoint->port &&
+		    memcmp (&sin->sin_addr, endpoint->addr, 4) == 0)
+			return fd;
+		if (ss.ss_family == AF_INET6 && ntohs (sin6->sin6_port) == endpoint->port &&
+		    memcmp (&sin6->sin6_addr, endpoint->addr, 16) == 0)
+			return fd;
+	}
+	return -1;
+}
+
+/* The selected pair's socket got big buffers (the default ~208 KiB drops
+ * datagrams at full rate). Only root may pass net.core.[rw]mem_max. */
+static void
+assert_big_buffers (TestPeer *peer)
+{
+	const NcuIceSelectedPair *pair = ncu_ice_get_selected_pair (peer->ice);
+	int fd, size;
+	socklen_t len = sizeof size;
+
+	g_assert_nonnull (pair);
+	fd = fd_bound_to (&pair->local_base);
+	g_assert_cmpint (fd, >=, 0);
+	if (geteuid () != 0)
+		return;
+	/* Linux reports twice what was set (its bookkeeping overhead). */
+	g_assert_cmpint (getsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, &len), ==, 0);
+	g_assert_cmpint (size, >=, NCU_ICE_SOCKET_BUFFER);
+	g_assert_cmpint (getsockopt (fd, SOL_SOCKET, SO_SNDBUF, &size, &len), ==, 0);
+	g_assert_cmpint (size, >=, NCU_ICE_SOCKET_BUFFER);
+}
+
 static void
 test_connect (Fixture *f, gconstpointer data)
 {
@@ -131,6 +176,8 @@ test_connect (Fixture *f, gconstpointer data)
 	assert_states (f->b);
 	assert_host_pair (f->a);
 	assert_host_pair (f->b);
+	assert_big_buffers (f->a);
+	assert_big_buffers (f->b);
 	g_assert_true (ncu_ice_is_controlling (f->a->ice));
 	g_assert_false (ncu_ice_is_controlling (f->b->ice));
 
