@@ -90,5 +90,8 @@ guint ncu_ice_direct_send (NcuIceDirect *direct, const struct iovec *packets, gu
 
 void ncu_ice_endpoint_from_nice (const NiceAddress *addr, NcuIceEndpoint *endpoint);
 NcuIceCandidateType ncu_ice_candidate_type_from_nice (NiceCandidateType type);
+/* Whether @local's base is one of the stream's host UDP sockets (see
+ * NcuIceSelectedPair.local_base_is_host). */
+gboolean ncu_ice_base_is_host (NiceAgent *agent, guint stream_id, const NiceCandidate *local);
 
 #endif /* NCU_ICE_PRIVATE_H */

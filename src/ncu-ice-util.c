@@ -347,6 +347,50 @@ ncu_ice_candidate_type_from_nice (NiceCandidateType type)
 	}
 }
 
+/* SO_*BUFFORCE passes net.core.[rw]mem_max (CAP_NET_ADMIN); otherwise
+ * the plain option gets what the limit allows. */
+static void
+raise_buffer (int fd, int force_option, int option)
+{
+	int size = NCU_ICE_SOCKET_BUFFER;
+
+	if (setsockopt (fd, SOL_SOCKET, force_option, &size, sizeof size) == 0)
+		return;
+	if (setsockopt (fd, SOL_SOCKET, option, &size, sizeof size) < 0)
+		g_debug ("cannot raise a socket buffer: %s", g_strerror (errno));
+}
+
+void
+ncu_ice_raise_socket_buffers (int fd)
+{
+	raise_buffer (fd, SO_RCVBUFFORCE, SO_RCVBUF);
+	raise_buffer (fd, SO_SNDBUFFORCE, SO_SNDBUF);
+}
+
+gboolean
+ncu_ice_base_is_host (NiceAgent *agent, guint stream_id, const NiceCandidate *local)
+{
+	GSList *candidates;
+	gboolean found = FALSE;
+
+	if (local->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+		return FALSE;
+	if (local->type == NICE_CANDIDATE_TYPE_HOST || local->type == NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE)
+		return TRUE;
+	if (local->type != NICE_CANDIDATE_TYPE_PEER_REFLEXIVE)
+		return FALSE;
+	/* A host candidate's address is its socket's address. */
+	candidates = nice_agent_get_local_candidates (agent, stream_id, 1);
+	for (GSList *l = candidates; l && !found; l = l->next) {
+		const NiceCandidate *c = l->data;
+
+		found = c->type == NICE_CANDIDATE_TYPE_HOST && c->transport == NICE_CANDIDATE_TRANSPORT_UDP &&
+		        nice_address_equal (&c->addr, &local->base_addr);
+	}
+	g_slist_free_full (candidates, (GDestroyNotify) nice_candidate_free);
+	return found;
+}
+
 const char *
 ncu_ice_state_to_string (NcuIceState state)
 {

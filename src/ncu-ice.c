@@ -298,6 +298,7 @@ on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
 	ncu_ice_endpoint_from_nice (&local->base_addr, &pair->local_base);
 	if (pair->local_base.family == 0)
 		pair->local_base = pair->local;
+	pair->local_base_is_host = ncu_ice_base_is_host (agent, stream_id, local);
 	ncu_ice_endpoint_from_nice (&remote->addr, &pair->remote);
 	ncu_ice_direct_update (&ice->direct, agent, stream_id, remote);
 	ice->have_pair = TRUE;

@@ -49,6 +49,11 @@ typedef struct {
 	NcuIceEndpoint local;       /* the local candidate's address */
 	NcuIceEndpoint local_base;  /* its base: the local socket's address */
 	NcuIceEndpoint remote;
+	/* local_base is one of our host UDP sockets: always for host and
+	 * srflx; for prflx only when libnice learned it on a host socket (it
+	 * also learns them through a TURN allocation, whose base is then the
+	 * relayed address, no socket of ours); never for relay. */
+	gboolean local_base_is_host;
 } NcuIceSelectedPair;
 
 typedef struct {
@@ -181,6 +186,14 @@ const char *ncu_ice_state_to_string (NcuIceState state);
 const char *ncu_ice_candidate_type_to_string (NcuIceCandidateType type);
 /* "a.b.c.d:port" or "[x::y]:port", newly allocated. */
 char *ncu_ice_endpoint_to_string (const NcuIceEndpoint *endpoint);
+
+/* Socket buffers of the data path (the proxy's socket, the ICE sockets):
+ * the default ~208 KiB overflows within a burst at full rate (DESIGN.md
+ * section 6). */
+#define NCU_ICE_SOCKET_BUFFER (4 * 1024 * 1024)
+/* Raises @fd's receive and send buffers to NCU_ICE_SOCKET_BUFFER: past
+ * net.core.[rw]mem_max when we may (root), else as far as it allows. */
+void ncu_ice_raise_socket_buffers (int fd);
 
 G_END_DECLS
 

@@ -155,12 +155,20 @@ rule_info_clear (gpointer data)
 }
 
 GArray *
-ncu_nft_parse_rules (const char *text)
+ncu_nft_rule_info_array_new (void)
 {
 	GArray *rules = g_array_new (FALSE, TRUE, sizeof (NcuNftRuleInfo));
-	g_auto (GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
 
 	g_array_set_clear_func (rules, rule_info_clear);
+	return rules;
+}
+
+GArray *
+ncu_nft_parse_rules (const char *text)
+{
+	GArray *rules = ncu_nft_rule_info_array_new ();
+	g_auto (GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
+
 	for (guint i = 0; lines[i]; i++) {
 		NcuNftRuleInfo info = { 0 };
 

@@ -17,8 +17,12 @@
 #define RESTART_JITTER_MIN_MS 100
 #define RESTART_DELAY_MAX_MS 30000
 /* How long the non-initiating side waits for the remote's handshake
- * before it sends WireGuard's own (see ncu_proxy_set_initiator). */
-#define HANDSHAKE_GRACE_MS 1000
+ * before it sends WireGuard's own (see ncu_proxy_set_initiator). The
+ * controlling side kicks its handshake when its own ICE connects, which
+ * on a loaded machine can come a second or more after ours; the grace
+ * only matters when that kick failed, and WireGuard would retry after 5 s
+ * anyway. */
+#define HANDSHAKE_GRACE_MS 3000
 
 struct _NcuPeer {
 	NcuPeerEnv env;

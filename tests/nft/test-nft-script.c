@@ -134,8 +134,16 @@ test_qualifies (void)
 	pair.local_type = NCU_ICE_CANDIDATE_RELAY;
 	g_assert_false (ncu_nft_pair_qualifies (&pair, &why));
 	g_assert_nonnull (strstr (why, "relay"));
+	/* Peer-reflexive: a NAT mapping like srflx, learnt during the checks.
+	 * Learnt on a host socket it qualifies; learnt through TURN (its base
+	 * is the relayed address) it does not. */
 	pair.local_type = NCU_ICE_CANDIDATE_PRFLX;
-	g_assert_false (ncu_nft_pair_qualifies (&pair, NULL));
+	pair.local_base_is_host = TRUE;
+	g_assert_true (ncu_nft_pair_qualifies (&pair, &why));
+	g_assert_null (why);
+	pair.local_base_is_host = FALSE;
+	g_assert_false (ncu_nft_pair_qualifies (&pair, &why));
+	g_assert_nonnull (strstr (why, "peer-reflexive"));
 	pair.local_type = NCU_ICE_CANDIDATE_HOST;
 	endpoint_set (&pair.remote, "2001:db8::1", 2);
 	g_assert_false (ncu_nft_pair_qualifies (&pair, &why));
