@@ -62,6 +62,9 @@ struct _NcuIce {
 	gpointer user_data;
 	NcuIceRecvFunc recv_func;
 	gpointer recv_data;
+	guint8 control_prefix[NCU_ICE_CONTROL_PREFIX_LEN];
+	NcuIceRecvFunc control_func;
+	gpointer control_data;
 
 	GQueue events;                 /* of Event*, waiting for dispatch */
 	GSource *dispatch_source;
@@ -314,6 +317,11 @@ on_recv (NiceAgent *agent, guint stream_id, guint component_id, guint len,
 
 	ice->stats.rx_packets++;
 	ice->stats.rx_bytes += len;
+	if (ice->control_func && len >= NCU_ICE_CONTROL_PREFIX_LEN &&
+	    memcmp (buf, ice->control_prefix, NCU_ICE_CONTROL_PREFIX_LEN) == 0) {
+		ice->control_func (ice, (guint8 *) buf, len, ice->control_data);
+		return;
+	}
 	if (ice->recv_func)
 		ice->recv_func (ice, (guint8 *) buf, len, ice->recv_data);
 }
@@ -413,6 +421,7 @@ ncu_ice_free (NcuIce *ice)
 	if (ice->dispatching) {
 		/* Called from one of our callbacks: the dispatcher frees. */
 		ice->recv_func = NULL;
+		ice->control_func = NULL;
 		ice->free_pending = TRUE;
 		destroy_agent (ice);
 		return;
@@ -435,6 +444,16 @@ ncu_ice_set_recv_func (NcuIce *ice, NcuIceRecvFunc func, gpointer user_data)
 {
 	ice->recv_func = func;
 	ice->recv_data = user_data;
+}
+
+void
+ncu_ice_set_control_func (NcuIce *ice, const guint8 *prefix, NcuIceRecvFunc func,
+                          gpointer user_data)
+{
+	if (func)
+		memcpy (ice->control_prefix, prefix, NCU_ICE_CONTROL_PREFIX_LEN);
+	ice->control_func = func;
+	ice->control_data = user_data;
 }
 
 gboolean
@@ -635,6 +654,16 @@ ncu_ice_get_local_credentials (NcuIce *ice, const char **ufrag, const char **pwd
 		return FALSE;
 	*ufrag = ice->local_ufrag;
 	*pwd = ice->local_pwd;
+	return TRUE;
+}
+
+gboolean
+ncu_ice_get_remote_credentials (NcuIce *ice, const char **ufrag, const char **pwd)
+{
+	if (!ice->remote_ufrag)
+		return FALSE;
+	*ufrag = ice->remote_ufrag;
+	*pwd = ice->remote_pwd;
 	return TRUE;
 }
 

@@ -103,6 +103,10 @@ typedef struct {
 /* One received datagram; @buf is valid during the call only. */
 typedef void (*NcuIceRecvFunc) (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data);
 
+/* Length of the prefix that marks our own control datagrams (see
+ * ncu_ice_set_control_func()). */
+#define NCU_ICE_CONTROL_PREFIX_LEN 4
+
 /*
  * Creates the agent (no sockets yet). Fails with a GError naming the
  * setting when the config cannot work (relay-only without a TURN server,
@@ -119,12 +123,29 @@ void ncu_ice_set_callbacks (NcuIce *ice, const NcuIceCallbacks *callbacks,
                             gpointer user_data);
 /* One receiver (the proxy); NULL to detach. */
 void ncu_ice_set_recv_func (NcuIce *ice, NcuIceRecvFunc func, gpointer user_data);
+/*
+ * Datagrams that start with @prefix (NCU_ICE_CONTROL_PREFIX_LEN bytes,
+ * copied) go to @func instead of the receiver: the service's own messages
+ * on the selected pair (the liveness probe, ncu-liveness.h), which must
+ * never reach WireGuard. NULL @func detaches. Costs one compare per
+ * received datagram.
+ */
+void ncu_ice_set_control_func (NcuIce *ice, const guint8 *prefix, NcuIceRecvFunc func,
+                               gpointer user_data);
 
 /*
  * Enumerates underlay addresses and starts gathering. Fails when no usable
  * address exists (the caller retries later) or sockets cannot be opened.
  */
 gboolean ncu_ice_gather (NcuIce *ice, GError **error);
+
+/*
+ * The addresses ICE would gather on now (the same rules as gathering:
+ * no loopback, tunnels, @tunnel_interface or names matching @exclude), as
+ * "<interface> <address>" strings, sorted, NULL-terminated (empty when
+ * there is none). For noticing that the underlay changed.
+ */
+GStrv ncu_ice_underlay_addresses (const char *const *exclude, const char *tunnel_interface);
 
 /*
  * Sets the remote credentials and candidates ("a=candidate:..." or
@@ -163,6 +184,10 @@ const NcuIceSelectedPair *ncu_ice_get_selected_pair (NcuIce *ice);
 const char *const *ncu_ice_get_local_candidates (NcuIce *ice);
 gboolean ncu_ice_get_local_credentials (NcuIce *ice, const char **ufrag,
                                         const char **pwd);
+/* The remote credentials applied to this session (owned by @ice), or FALSE
+ * while there are none. */
+gboolean ncu_ice_get_remote_credentials (NcuIce *ice, const char **ufrag,
+                                         const char **pwd);
 void ncu_ice_get_stats (NcuIce *ice, NcuIceStats *stats);
 
 const char *ncu_ice_state_to_string (NcuIceState state);
