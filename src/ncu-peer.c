@@ -8,6 +8,7 @@
 
 #include "ncu-ice.h"
 #include "ncu-ipconfig.h"
+#include "ncu-liveness-probe.h"
 #include "ncu-peer.h"
 #include "ncu-proxy.h"
 
@@ -29,6 +30,7 @@ struct _NcuPeer {
 	NcuIce *ice;
 	NcuProxy *proxy;
 	NcuPeerPath *path;               /* proxy or fast path */
+	NcuLiveness *liveness;           /* the watchdog; NULL without a monitor */
 
 	guint64 local_session;           /* our current ICE session */
 	guint64 built_against;           /* remote session it answers, 0: fresh */
@@ -180,6 +182,72 @@ peer_apply_remote (NcuPeer *peer, const NcuSignalPayload *offer)
 	return TRUE;
 }
 
+/* ---- the liveness watchdog (ncu-liveness.h) ---- */
+
+/* ICE connected: the session's passwords key the probes. */
+static void
+peer_watch (NcuPeer *peer)
+{
+	const char *local_ufrag, *local_pwd, *remote_ufrag, *remote_pwd;
+
+	if (!peer->liveness)
+		return;
+	if (!ncu_ice_get_local_credentials (peer->ice, &local_ufrag, &local_pwd) ||
+	    !ncu_ice_get_remote_credentials (peer->ice, &remote_ufrag, &remote_pwd))
+		return;
+	ncu_liveness_start (peer->liveness, local_pwd, remote_pwd);
+}
+
+static void
+peer_unwatch (NcuPeer *peer)
+{
+	if (peer->liveness)
+		ncu_liveness_stop (peer->liveness);
+}
+
+static gboolean
+on_liveness_send (const guint8 *buf, gsize len, gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	return ncu_ice_send (peer->ice, buf, len);
+}
+
+/* The selected pair went silent: a fresh session at once (the watchdog
+ * holds off repeated restarts itself). */
+static void
+on_liveness_restart (gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	peer->restarts++;
+	peer_new_session (peer, NULL);
+}
+
+static void
+on_control_datagram (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	ncu_liveness_receive (peer->liveness, buf, len);
+}
+
+static void
+peer_create_liveness (NcuPeer *peer)
+{
+	NcuLivenessEnv env = { 0 };
+
+	if (!peer->env.liveness)
+		return;
+	env.peer_key = peer->config->public_key;
+	env.name = peer->name;
+	env.send = on_liveness_send;
+	env.restart = on_liveness_restart;
+	env.user_data = peer;
+	peer->liveness = ncu_liveness_new (peer->env.liveness, &env);
+	ncu_ice_set_control_func (peer->ice, ncu_liveness_probe_magic (), on_control_datagram, peer);
+}
+
 /* ---- ICE state ---- */
 
 static gboolean
@@ -225,8 +293,10 @@ on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 		if (peer->controlling)
 			peer_kick_handshake (peer);
 		ncu_peer_path_update (peer->path);
+		peer_watch (peer);
 		break;
 	case NCU_ICE_STATE_FAILED:
+		peer_unwatch (peer);
 		ncu_peer_path_reset (peer->path, "ICE failed");
 		ncu_peer_path_begin (peer->path);
 		ncu_proxy_set_ready (peer->proxy, FALSE);
@@ -268,6 +338,7 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 	gboolean first = peer->local_session == 0;
 
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	peer_unwatch (peer);
 	/* Off the fast path while the old ICE socket still exists. */
 	ncu_peer_path_reset (peer->path, "new ICE session");
 	ncu_proxy_set_ready (peer->proxy, FALSE);
@@ -413,6 +484,7 @@ ncu_peer_new (const NcuPeerEnv *env, const NcuPeerConfig *config, GError **error
 	if (!peer_configure_wg (peer, error))
 		return NULL;
 	peer_create_path (peer);
+	peer_create_liveness (peer);
 	return g_steal_pointer (&peer);
 }
 
@@ -466,6 +538,8 @@ ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info)
 	status_add_pair (&b, peer);
 	g_variant_builder_add (&b, "{sv}", "restarts", g_variant_new_uint32 (peer->restarts));
 	ncu_peer_path_add_status (peer->path, &b);
+	if (peer->liveness)
+		ncu_liveness_add_status (peer->liveness, &b);
 	g_variant_builder_add (&b, "{sv}", "proxy-to-peer-bytes", g_variant_new_uint64 (ps.wg_to_ice_bytes));
 	g_variant_builder_add (&b, "{sv}", "proxy-from-peer-bytes", g_variant_new_uint64 (ps.ice_to_wg_bytes));
 	if (is.gathering_us >= 0)
@@ -484,6 +558,10 @@ ncu_peer_free (NcuPeer *peer)
 	if (!peer)
 		return;
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	/* The watchdog sends on the session and is its control receiver. */
+	if (peer->liveness)
+		ncu_ice_set_control_func (peer->ice, NULL, NULL, NULL);
+	g_clear_pointer (&peer->liveness, ncu_liveness_free);
 	/* The path borrows the proxy and the session; the proxy is the
 	 * session's receiver: they go first. */
 	g_clear_pointer (&peer->path, ncu_peer_path_free);

@@ -27,11 +27,18 @@
  * Data path: the proxy, or the nftables fast path once ICE is connected
  * on a pair that allows it (ncu-peer-path.h). Every ICE failure and every
  * new session goes back to the proxy first.
+ *
+ * Liveness: while ICE is connected, a watchdog (ncu-liveness.h) notices a
+ * pair that silently stopped carrying data (WireGuard unanswered, probe
+ * unanswered: about 3 s) and starts a fresh session at once, as a
+ * self-initiated restart; the old pair is dead by then, so nothing is lost
+ * by dropping it. libnice's consent freshness stays as the slower net.
  */
 #ifndef NCU_PEER_H
 #define NCU_PEER_H
 
 #include <glib.h>
+#include "ncu-liveness.h"
 #include "ncu-peer-path.h"
 #include "ncu-profile.h"
 #include "ncu-signal-payload.h"
@@ -53,6 +60,8 @@ typedef struct {
 	/* The connection's nft table (made on first use); NULL only with
 	 * proxy-mode=userspace. */
 	NcuPeerPathNftFunc get_nft;
+	/* The tunnel's liveness monitor; NULL: no watchdog. */
+	NcuLivenessMonitor *liveness;
 	gpointer user_data;
 } NcuPeerEnv;
 

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "ncu-ipconfig.h"
+#include "ncu-liveness.h"
 #include "ncu-nft.h"
 #include "ncu-peer.h"
 #include "ncu-signal.h"
@@ -30,6 +31,7 @@ struct _NcuTunnel {
 	NcuSignal *signal;
 	GPtrArray *peers;                /* of NcuPeer*: the peers reached by ICE */
 	NcuNft *nft;                     /* the fast path's table; made on first use */
+	NcuLivenessMonitor *liveness;    /* reads WireGuard's counters for the peers' watchdogs */
 	NcuIpPlan plan;
 	gboolean plan_ready;
 	gboolean failed;
@@ -169,6 +171,14 @@ sockaddr_from_endpoint (const char *host, guint16 port, struct sockaddr_storage 
 	return g_socket_address_to_native (sa, ss, sizeof *ss, NULL);
 }
 
+static gboolean
+tunnel_read_wg (gpointer user_data, NcuWgDeviceInfo **info, GError **error)
+{
+	NcuTunnel *tunnel = user_data;
+
+	return ncu_wg_get_device (tunnel->wg, info, error);
+}
+
 /* A peer with a static endpoint is plain WireGuard: no ICE, no signaling. */
 static gboolean
 tunnel_add_static_peer (NcuTunnel *tunnel, const NcuPeerConfig *config,
@@ -252,6 +262,8 @@ tunnel_setup_peers (NcuTunnel *tunnel, GError **error)
 	env.publish = tunnel_publish;
 	if (tunnel->profile->proxy_mode != NCU_PROXY_MODE_USERSPACE)
 		env.get_nft = tunnel_get_nft;
+	tunnel->liveness = ncu_liveness_monitor_new (NULL, tunnel_read_wg, tunnel);
+	env.liveness = tunnel->liveness;
 	env.user_data = tunnel;
 
 	for (guint i = 0; i < tunnel->profile->peers->len; i++) {
@@ -476,6 +488,7 @@ ncu_tunnel_free (NcuTunnel *tunnel)
 	g_cancellable_cancel (tunnel->cancellable);
 	g_clear_pointer (&tunnel->signal, ncu_signal_free);
 	g_clear_pointer (&tunnel->peers, g_ptr_array_unref);
+	g_clear_pointer (&tunnel->liveness, ncu_liveness_monitor_free);
 	/* The peers are gone, so nothing points WireGuard at a remote
 	 * candidate any more; the device goes right after. */
 	g_clear_pointer (&tunnel->nft, ncu_nft_free);
