@@ -250,15 +250,21 @@ peer_create_liveness (NcuPeer *peer)
 
 /* ---- ICE state ---- */
 
+static void
+peer_retry (NcuPeer *peer)
+{
+	peer->restarts++;
+	g_message ("peer %s: restarting ICE (restart %u)", peer->name, peer->restarts);
+	peer_new_session (peer, NULL);
+}
+
 static gboolean
 on_restart_timeout (gpointer user_data)
 {
 	NcuPeer *peer = user_data;
 
 	peer->restart_source = 0;
-	peer->restarts++;
-	g_message ("peer %s: restarting ICE (restart %u)", peer->name, peer->restarts);
-	peer_new_session (peer, NULL);
+	peer_retry (peer);
 	return G_SOURCE_REMOVE;
 }
 
@@ -415,6 +421,26 @@ void
 ncu_peer_republish (NcuPeer *peer)
 {
 	peer_publish (peer);
+}
+
+void
+ncu_peer_restart (NcuPeer *peer, const char *why)
+{
+	if (peer->local_session == 0)
+		return;
+	peer->restarts++;
+	g_message ("peer %s: %s: starting a fresh ICE session (restart %u)", peer->name, why,
+	           peer->restarts);
+	peer_new_session (peer, NULL);
+}
+
+void
+ncu_peer_retry_now (NcuPeer *peer)
+{
+	if (!peer->restart_source)
+		return;
+	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	peer_retry (peer);
 }
 
 void

@@ -74,6 +74,13 @@ void ncu_peer_start (NcuPeer *peer);
 void ncu_peer_handle_payload (NcuPeer *peer, const NcuSignalPayload *payload);
 /* Signaling (re)connected: publish our current offer again. */
 void ncu_peer_republish (NcuPeer *peer);
+/* Starts a fresh ICE session now (new id and credentials, a new offer),
+ * e.g. because the underlay changed (@why, for the log). Nothing before
+ * ncu_peer_start(). */
+void ncu_peer_restart (NcuPeer *peer, const char *why);
+/* A restart is waiting out its back-off (ICE failed, gathering found no
+ * address): do it now, e.g. because the network is back. */
+void ncu_peer_retry_now (NcuPeer *peer);
 const guint8 *ncu_peer_get_public_key (NcuPeer *peer);
 /* a{sv} for the status API; @wg_info may be NULL. */
 GVariant *ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info);
