@@ -329,7 +329,9 @@ test_forged (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (f->b.sent->len, ==, 0);
 
 	/* A reply that answers no probe of A's (a replay): dropped. */
+	documented_key (PWD_A, expected);
 	ncu_liveness_key_derive (PWD_A, key);
+	g_assert_cmpmem (key, sizeof key, expected, sizeof expected);
 	ncu_liveness_probe_build (buf, NCU_LIVENESS_PROBE_REPLY, nonce, key);
 	ncu_liveness_receive (f->a.lv, buf, sizeof buf);
 	get_stats (&f->a, &s);
@@ -352,9 +354,23 @@ test_forged (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (s.echoes, ==, 5);
 }
 
+/* The key as docs/signaling.md (section 9) defines it: BLAKE2b-256 of the
+ * context string with its zero byte, then the ICE password. */
+static void
+documented_key (const char *pwd, guint8 out[NCU_LIVENESS_KEY_LEN])
+{
+	static const char context[] = "cunicu liveness probe v1";
+	g_autoptr (GByteArray) in = g_byte_array_new ();
+
+	g_byte_array_append (in, (const guint8 *) context, sizeof context);
+	g_byte_array_append (in, (const guint8 *) pwd, strlen (pwd));
+	crypto_generichash (out, NCU_LIVENESS_KEY_LEN, in->data, in->len, NULL, 0);
+}
+
 static void
 test_wire_format (void)
 {
+	guint8 expected[NCU_LIVENESS_KEY_LEN];
 	guint8 nonce[NCU_LIVENESS_NONCE_LEN] = { 9, 8, 7, 6, 5, 4, 3, 2 };
 	guint8 got_nonce[NCU_LIVENESS_NONCE_LEN];
 	guint8 key[NCU_LIVENESS_KEY_LEN];
@@ -362,7 +378,9 @@ test_wire_format (void)
 	NcuLivenessProbeType type;
 	const guint8 *magic = ncu_liveness_probe_magic ();
 
+	documented_key (PWD_A, expected);
 	ncu_liveness_key_derive (PWD_A, key);
+	g_assert_cmpmem (key, sizeof key, expected, sizeof expected);
 	ncu_liveness_probe_build (buf, NCU_LIVENESS_PROBE_REPLY, nonce, key);
 	/* Neither WireGuard (type 1-4, three zero bytes) nor STUN (first two
 	 * bits zero, cookie at bytes 4-7). */
