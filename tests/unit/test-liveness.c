@@ -329,9 +329,7 @@ test_forged (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (f->b.sent->len, ==, 0);
 
 	/* A reply that answers no probe of A's (a replay): dropped. */
-	documented_key (PWD_A, expected);
 	ncu_liveness_key_derive (PWD_A, key);
-	g_assert_cmpmem (key, sizeof key, expected, sizeof expected);
 	ncu_liveness_probe_build (buf, NCU_LIVENESS_PROBE_REPLY, nonce, key);
 	ncu_liveness_receive (f->a.lv, buf, sizeof buf);
 	get_stats (&f->a, &s);
