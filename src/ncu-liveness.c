@@ -34,7 +34,8 @@ struct _NcuLiveness {
 	/* WireGuard's counters at the last tick. */
 	gboolean have_counters;
 	guint64 tx, rx;
-	gint64 unanswered_since_us;      /* first tick that saw a send without reply; 0: none */
+	gint64 last_feed_us;
+	gint64 unanswered_since_us;      /* since when a send is unanswered; 0: none */
 
 	/* The probe in flight. */
 	GSource *probe_source;
@@ -182,6 +183,7 @@ feed (NcuLiveness *lv, guint64 tx, guint64 rx, gint64 now)
 {
 	const NcuLivenessTiming *t = timing_of (lv);
 	gboolean sent, received;
+	gint64 since;
 
 	/* First look, or WireGuard's peer was replaced (its counters restart
 	 * from zero): a new baseline. */
@@ -189,20 +191,26 @@ feed (NcuLiveness *lv, guint64 tx, guint64 rx, gint64 now)
 		lv->have_counters = TRUE;
 		lv->tx = tx;
 		lv->rx = rx;
+		lv->last_feed_us = now;
 		return;
 	}
 	sent = tx != lv->tx;
 	received = rx != lv->rx;
 	lv->tx = tx;
 	lv->rx = rx;
+	since = lv->last_feed_us;
+	lv->last_feed_us = now;
 	if (sent)
 		lv->monitor->last_sent_us = now;
 	if (received) {
 		path_alive (lv);
 		return;
 	}
+	/* The send happened after the previous tick: count from there, but
+	 * never from further back than one busy tick (after an idle spell the
+	 * previous tick is long ago). */
 	if (sent && !lv->unanswered_since_us)
-		lv->unanswered_since_us = now;
+		lv->unanswered_since_us = MAX (since, now - (gint64) t->tick_ms * 1000);
 	if (!lv->unanswered_since_us || lv->probe_source)
 		return;
 	if (now - lv->unanswered_since_us < (gint64) t->silence_ms * 1000 || now < lv->next_restart_us)
