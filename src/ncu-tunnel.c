@@ -385,8 +385,8 @@ on_underlay_changed (NcuUnderlayChange change, const char *what, gpointer user_d
 		g_message ("%s: no usable address, waiting for one", what);
 		break;
 	case NCU_UNDERLAY_BACK:
-		/* The sessions fit again; peers that gave up retry now. */
-		g_message ("%s: the networks are back as they were", what);
+		/* The sessions fit (again); peers that gave up retry now. */
+		g_message ("%s: all the ICE sessions use is there", what);
 		if (tunnel->signal)
 			ncu_signal_reconnect (tunnel->signal, FALSE, "the network is back");
 		for (guint i = 0; i < tunnel->peers->len; i++)

@@ -46,8 +46,8 @@ strv_contains_interface (char **addresses, const char *ifname)
 
 /* "default via <gw> dev <if>" for one next hop of a default route, when
  * its interface is part of the underlay. */
-static void
-append_next_hop (GPtrArray *lines, char **addresses, struct rtnl_nexthop *nh)
+static gboolean
+next_hop_line (char **addresses, struct rtnl_nexthop *nh, char **line)
 {
 	char ifname[IF_NAMESIZE] = "";
 	char gw[INET6_ADDRSTRLEN + 8] = "-";
@@ -55,17 +55,40 @@ append_next_hop (GPtrArray *lines, char **addresses, struct rtnl_nexthop *nh)
 
 	if (!if_indextoname (rtnl_route_nh_get_ifindex (nh), ifname) ||
 	    !strv_contains_interface (addresses, ifname))
-		return;
+		return FALSE;
 	if (gateway)
 		nl_addr2str (gateway, gw, sizeof gw);
-	g_ptr_array_add (lines, g_strdup_printf ("default via %s dev %s", gw, ifname));
+	if (line)
+		*line = g_strdup_printf ("default via %s dev %s", gw, ifname);
+	return TRUE;
 }
 
+/* A default route of the main (or another non-local) table that leaves
+ * through the underlay. */
+static gboolean
+is_underlay_default (struct rtnl_route *route, char **addresses)
+{
+	struct nl_addr *dst = rtnl_route_get_dst (route);
+
+	if (rtnl_route_get_table (route) == RT_TABLE_LOCAL ||
+	    rtnl_route_get_type (route) != RTN_UNICAST || (dst && nl_addr_get_prefixlen (dst) != 0))
+		return FALSE;
+	for (int i = 0; i < rtnl_route_get_nnexthops (route); i++) {
+		if (next_hop_line (addresses, rtnl_route_nexthop_n (route, i), NULL))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The default route traffic takes, per family (the lowest metric): a
+ * second default route with a higher metric (Wi-Fi next to Ethernet)
+ * changes nothing for the sessions, a better one does. */
 static void
 append_default_routes (GPtrArray *lines, char **addresses)
 {
 	struct nl_sock *sock = nl_socket_alloc ();
 	struct nl_cache *cache = NULL;
+	struct rtnl_route *best[2] = { NULL, NULL };   /* IPv4, IPv6 */
 	int err;
 
 	if (!sock)
@@ -80,13 +103,20 @@ append_default_routes (GPtrArray *lines, char **addresses)
 	}
 	for (struct nl_object *obj = nl_cache_get_first (cache); obj; obj = nl_cache_get_next (obj)) {
 		struct rtnl_route *route = (struct rtnl_route *) obj;
-		struct nl_addr *dst = rtnl_route_get_dst (route);
+		guint f = rtnl_route_get_family (route) == AF_INET6 ? 1 : 0;
 
-		if (rtnl_route_get_table (route) == RT_TABLE_LOCAL ||
-		    rtnl_route_get_type (route) != RTN_UNICAST || (dst && nl_addr_get_prefixlen (dst) != 0))
+		if (!is_underlay_default (route, addresses))
 			continue;
-		for (int i = 0; i < rtnl_route_get_nnexthops (route); i++)
-			append_next_hop (lines, addresses, rtnl_route_nexthop_n (route, i));
+		if (!best[f] || rtnl_route_get_priority (route) < rtnl_route_get_priority (best[f]))
+			best[f] = route;
+	}
+	for (guint f = 0; f < G_N_ELEMENTS (best); f++) {
+		for (int i = 0; best[f] && i < rtnl_route_get_nnexthops (best[f]); i++) {
+			char *line;
+
+			if (next_hop_line (addresses, rtnl_route_nexthop_n (best[f], i), &line))
+				g_ptr_array_add (lines, line);
+		}
 	}
 	nl_cache_free (cache);
 	nl_socket_free (sock);
@@ -98,8 +128,8 @@ compare_lines (gconstpointer a, gconstpointer b)
 	return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* One line per usable address and per default route over one, sorted;
- * @online: whether there is an address. */
+/* One line per usable address and per next hop of the best default route
+ * over one, sorted, joined by "; "; @online: whether there is an address. */
 static char *
 underlay_read_state (NcuUnderlay *underlay, gboolean *online)
 {
@@ -114,6 +144,20 @@ underlay_read_state (NcuUnderlay *underlay, gboolean *online)
 	g_ptr_array_sort (lines, compare_lines);
 	g_ptr_array_add (lines, NULL);
 	return g_strjoinv ("; ", (char **) lines->pdata);
+}
+
+/* Whether every line of @old is in @now: nothing the sessions used is gone. */
+static gboolean
+state_covers (const char *now, const char *old)
+{
+	g_auto (GStrv) now_lines = g_strsplit (now, "; ", -1);
+	g_auto (GStrv) old_lines = g_strsplit (old, "; ", -1);
+
+	for (guint i = 0; old_lines[i]; i++) {
+		if (*old_lines[i] && !g_strv_contains ((const char *const *) now_lines, old_lines[i]))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 /* ---- events ---- */
@@ -135,7 +179,7 @@ on_debounced (gpointer data)
 	underlay->state = g_strdup (state);
 	if (!online) {
 		change = NCU_UNDERLAY_GONE;
-	} else if (g_str_equal (state, underlay->sessions_state)) {
+	} else if (*underlay->sessions_state && state_covers (state, underlay->sessions_state)) {
 		change = NCU_UNDERLAY_BACK;
 	} else {
 		change = NCU_UNDERLAY_NEW;

@@ -12,15 +12,20 @@
  *   - the addresses ICE would gather on (ncu_ice_underlay_addresses(): no
  *     loopback, tunnels, our own interface or excluded names; an interface
  *     that is down has none), and
- *   - the default routes whose interface carries one of those addresses
- *     (gateway and interface; never the tunnel's own routes),
+ *   - per family, the default route traffic takes (the lowest metric)
+ *     when it leaves through one of those interfaces (gateway and
+ *     interface; never the tunnel's own routes),
  * and compares it with the state the ICE sessions were made for:
- *   NEW   another state with at least one address: the sessions' sockets,
- *         candidates and mappings are stale; restart every peer.
+ *   NEW   something the sessions used is gone (an address, the gateway or
+ *         interface of the default route) and some address is left: the
+ *         sessions' sockets, candidates and mappings are stale; restart
+ *         every peer.
  *   GONE  no usable address at all (link down, Wi-Fi lost): a new session
  *         could not gather anything; the old sockets may well work again.
- *   BACK  exactly the sessions' state again (a link flap): the old sessions
- *         are still right; only peers waiting to retry should retry now.
+ *   BACK  all the sessions used is there (again), maybe with more (a link
+ *         flap; a container bridge or a second network with a worse
+ *         default route came up): the sessions still fit; only peers
+ *         waiting to retry should retry now.
  * Events about the tunnel itself (NetworkManager adding its addresses and
  * routes) change nothing and report nothing.
  */
