@@ -11,7 +11,8 @@
 # The service sees the underlay change (rtnetlink), restarts ICE for every
 # peer, and pings pass again within 10 s each time (issue 7). The tunnel
 # interface's own address and routes (NetworkManager adds them after
-# connect) must not restart anything. No service crashes.
+# connect), and an extra address that comes and goes, must not restart
+# anything. No service crashes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
@@ -23,6 +24,19 @@ svc_b=$(fl_service_pid hostB)
 changes=$(fl_status_field hostA underlay-changes)
 [[ $changes == 0 ]] || tb_fail "hostA's service restarted ICE for underlay changes before any ($changes)"
 restarts_before=$(fl_status_field hostA peers.hostB.restarts)
+
+# ---- 0. more addresses, then fewer again: nothing to restart --------------
+# (as when a container bridge or a second network comes and goes: the
+# sessions' own address and route stay)
+tb_exec hostA ip addr add 192.168.1.60/24 dev eth0
+sleep 1
+tb_exec hostA ip addr del 192.168.1.60/24 dev eth0
+sleep 1
+{ read -r changes && read -r restarts; } < <(fl_status_field hostA underlay-changes peers.hostB.restarts)
+[[ $changes == 0 && $restarts == "$restarts_before" ]] ||
+	tb_fail "an added and removed address restarted ICE (underlay changes $changes, restarts $restarts_before -> $restarts)"
+e2e_ping_ok hostA "${E2E_TUN[hostB]}" || tb_fail "no ping A->B after an address came and went"
+echo "an address came and went: no restart"
 
 # ---- 1. a new address on the same LAN -------------------------------------
 old=${TB_ADDR[hostA]}
