@@ -164,7 +164,19 @@ gboolean ncu_ice_set_remote (NcuIce *ice, const char *ufrag, const char *pwd,
  */
 gboolean ncu_ice_restart (NcuIce *ice, GError **error);
 
-/* Sends one datagram on the selected pair. FALSE (and counted) if none. */
+/*
+ * Like ncu_ice_restart(), but make-before-break: the selected pair of the
+ * session it replaces keeps carrying data (ncu_ice_send() and what arrives
+ * on it) until the new session selects a pair or is restarted or freed.
+ * For a pair that went silent and may come back (a NAT that forgot its
+ * mapping re-learns it from the next check) while the new session's offer
+ * may be slow to arrive. Nothing else of the old session (state, pair,
+ * candidates) is reported. Without a selected pair: ncu_ice_restart().
+ */
+gboolean ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error);
+
+/* Sends one datagram on the selected pair (or the pair a restart kept).
+ * FALSE (and counted) if none. */
 gboolean ncu_ice_send (NcuIce *ice, const void *buf, gsize len);
 /*
  * Sends datagrams in order, in as few system calls as the pair allows
