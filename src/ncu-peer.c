@@ -36,6 +36,7 @@ struct _NcuPeer {
 	guint64 built_against;           /* remote session it answers, 0: fresh */
 	guint64 remote_session;          /* remote session applied to ours, 0: none */
 	gboolean gathered;
+	gboolean kept_path;              /* the session was started keeping the old pair */
 	NcuSignalPayload *offer;         /* our current offer, for republishing */
 
 	guint restart_delay_ms;
@@ -44,6 +45,7 @@ struct _NcuPeer {
 };
 
 static void peer_new_session (NcuPeer *peer, const NcuSignalPayload *against);
+static void peer_new_session_keeping_path (NcuPeer *peer);
 
 static char *
 peer_display_name (const NcuPeerConfig *config)
@@ -214,14 +216,14 @@ on_liveness_send (const guint8 *buf, gsize len, gpointer user_data)
 }
 
 /* The selected pair went silent: a fresh session at once (the watchdog
- * holds off repeated restarts itself). */
+ * holds off repeated restarts itself), keeping the old path meanwhile. */
 static void
 on_liveness_restart (gpointer user_data)
 {
 	NcuPeer *peer = user_data;
 
 	peer->restarts++;
-	peer_new_session (peer, NULL);
+	peer_new_session_keeping_path (peer);
 }
 
 static void
@@ -282,6 +284,18 @@ peer_schedule_restart (NcuPeer *peer)
 	                                RESTART_DELAY_MAX_MS);
 }
 
+/* A session that kept the old path connected: what a new session does at
+ * its start (see peer_new_session) happens now, on the new pair. */
+static void
+peer_leave_kept_path (NcuPeer *peer)
+{
+	peer->kept_path = FALSE;
+	ncu_peer_path_reset (peer->path, "new ICE session");
+	if (peer->controlling)
+		peer_reset_wg_session (peer);
+	ncu_peer_path_begin (peer->path);
+}
+
 static void
 on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 {
@@ -290,6 +304,8 @@ on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 	g_info ("peer %s: ICE %s", peer->name, ncu_ice_state_to_string (state));
 	switch (state) {
 	case NCU_ICE_STATE_CONNECTED:
+		if (peer->kept_path)
+			peer_leave_kept_path (peer);
 		/* A working path that fails is retried at once: libnice already
 		 * waited 10 s for consent. Back-off is for peers that stay away. */
 		peer->restart_delay_ms = 0;
@@ -345,6 +361,7 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
 	peer_unwatch (peer);
+	peer->kept_path = FALSE;
 	/* Off the fast path while the old ICE socket still exists. */
 	ncu_peer_path_reset (peer->path, "new ICE session");
 	ncu_proxy_set_ready (peer->proxy, FALSE);
@@ -365,6 +382,33 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 fail:
 	g_warning ("peer %s: cannot start an ICE session: %s", peer->name, error->message);
 	peer_schedule_restart (peer);
+}
+
+/*
+ * A fresh session of ours that lets the old pair carry WireGuard's packets
+ * until the new one connects (make-before-break; ncu_ice_restart_keeping_pair):
+ * the proxy keeps forwarding, the fast path stays, WireGuard keeps its
+ * session. When the remote answers, the new pair takes over at CONNECTED
+ * (peer_leave_kept_path). Used when the pair went silent: it may come back
+ * before the new session's offer gets through (a NAT that forgot its
+ * mappings drops the broker's TCP connection too).
+ */
+static void
+peer_new_session_keeping_path (NcuPeer *peer)
+{
+	g_autoptr (GError) error = NULL;
+
+	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	peer_unwatch (peer);
+	peer->local_session = ncu_signal_session_id_new ();
+	peer->built_against = 0;
+	peer->remote_session = 0;
+	peer->gathered = FALSE;
+	peer->kept_path = TRUE;
+	if (!ncu_ice_restart_keeping_pair (peer->ice, &error)) {
+		g_warning ("peer %s: cannot start an ICE session: %s", peer->name, error->message);
+		peer_schedule_restart (peer);
+	}
 }
 
 static gboolean
