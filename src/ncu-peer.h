@@ -31,8 +31,11 @@
  * Liveness: while ICE is connected, a watchdog (ncu-liveness.h) notices a
  * pair that silently stopped carrying data (WireGuard unanswered, probe
  * unanswered: about 3 s) and starts a fresh session at once, as a
- * self-initiated restart; the old pair is dead by then, so nothing is lost
- * by dropping it. libnice's consent freshness stays as the slower net.
+ * self-initiated restart, make-before-break: the old pair keeps carrying
+ * WireGuard's packets (proxy and fast path alike) until the new session
+ * connects, since it may revive first (NATs that forgot their mappings
+ * often broke the broker's TCP connection too, so the new offer can take
+ * a while). libnice's consent freshness stays as the slower net.
  */
 #ifndef NCU_PEER_H
 #define NCU_PEER_H
