@@ -59,10 +59,19 @@ struct _NcuIce {
 	NcuIceDirect direct;
 	NcuIceStats stats;
 
+	/* The previous session's agent, still carrying data on its pair
+	 * while the current one has none (ncu_ice_restart_keeping_pair). */
+	NiceAgent *old_agent;
+	guint old_stream_id;
+	NcuIceDirect old_direct;
+
 	NcuIceCallbacks callbacks;
 	gpointer user_data;
 	NcuIceRecvFunc recv_func;
 	gpointer recv_data;
+	guint8 control_prefix[NCU_ICE_CONTROL_PREFIX_LEN];
+	NcuIceRecvFunc control_func;
+	gpointer control_data;
 
 	GQueue events;                 /* of Event*, waiting for dispatch */
 	GSource *dispatch_source;
@@ -154,6 +163,8 @@ set_state (NcuIce *ice, NcuIceState state)
 	ice->state = state;
 	push_event (ice, EVENT_STATE)->state = state;
 }
+
+static void drop_old_agent (NcuIce *ice);
 
 /* ---- libnice signal handlers ---- */
 
@@ -302,6 +313,7 @@ on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
 	ncu_ice_endpoint_from_nice (&remote->addr, &pair->remote);
 	ncu_ice_direct_update (&ice->direct, agent, stream_id, remote);
 	ice->have_pair = TRUE;
+	drop_old_agent (ice);
 	g_debug ("ice %p: selected %s -> %s", ice,
 	         ncu_ice_candidate_type_to_string (pair->local_type),
 	         ncu_ice_candidate_type_to_string (pair->remote_type));
@@ -316,6 +328,11 @@ on_recv (NiceAgent *agent, guint stream_id, guint component_id, guint len,
 
 	ice->stats.rx_packets++;
 	ice->stats.rx_bytes += len;
+	if (ice->control_func && len >= NCU_ICE_CONTROL_PREFIX_LEN &&
+	    memcmp (buf, ice->control_prefix, NCU_ICE_CONTROL_PREFIX_LEN) == 0) {
+		ice->control_func (ice, (guint8 *) buf, len, ice->control_data);
+		return;
+	}
 	if (ice->recv_func)
 		ice->recv_func (ice, (guint8 *) buf, len, ice->recv_data);
 }
@@ -356,8 +373,22 @@ destroy_agent (NcuIce *ice)
 	ice->turn_refresh_time = 0;
 }
 
+/* The previous session's pair is no longer needed (or no longer wanted). */
 static void
-reset_session (NcuIce *ice)
+drop_old_agent (NcuIce *ice)
+{
+	if (!ice->old_agent)
+		return;
+	nice_agent_attach_recv (ice->old_agent, ice->old_stream_id, COMPONENT_ID, ice->context, NULL, NULL);
+	ncu_ice_direct_clear (&ice->old_direct);
+	nice_agent_close_async (ice->old_agent, NULL, NULL);
+	g_clear_object (&ice->old_agent);
+	ice->old_stream_id = 0;
+}
+
+/* Forgets the current session (not a kept old agent). */
+static void
+reset_current (NcuIce *ice)
 {
 	destroy_agent (ice);
 	cancel_deadline (ice);
@@ -372,6 +403,13 @@ reset_session (NcuIce *ice)
 	g_clear_pointer (&ice->local_candidates, g_strfreev);
 	g_clear_pointer (&ice->remote_ufrag, g_free);
 	g_clear_pointer (&ice->remote_pwd, g_free);
+}
+
+static void
+reset_session (NcuIce *ice)
+{
+	drop_old_agent (ice);
+	reset_current (ice);
 }
 
 /* ---- public API ---- */
@@ -416,6 +454,7 @@ ncu_ice_free (NcuIce *ice)
 	if (ice->dispatching) {
 		/* Called from one of our callbacks: the dispatcher frees. */
 		ice->recv_func = NULL;
+		ice->control_func = NULL;
 		ice->free_pending = TRUE;
 		destroy_agent (ice);
 		return;
@@ -438,6 +477,16 @@ ncu_ice_set_recv_func (NcuIce *ice, NcuIceRecvFunc func, gpointer user_data)
 {
 	ice->recv_func = func;
 	ice->recv_data = user_data;
+}
+
+void
+ncu_ice_set_control_func (NcuIce *ice, const guint8 *prefix, NcuIceRecvFunc func,
+                          gpointer user_data)
+{
+	if (func)
+		memcpy (ice->control_prefix, prefix, NCU_ICE_CONTROL_PREFIX_LEN);
+	ice->control_func = func;
+	ice->control_data = user_data;
 }
 
 gboolean
@@ -554,12 +603,51 @@ ncu_ice_set_remote (NcuIce *ice, const char *ufrag, const char *pwd,
 }
 
 gboolean
+ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error)
+{
+	if (!ice->have_pair || !ice->agent)
+		return ncu_ice_restart (ice, error);
+	drop_old_agent (ice);
+	/* Its signals stop (no state or pair of the old session reaches the
+	 * caller); what arrives on it still goes to the receiver. */
+	g_signal_handlers_disconnect_by_data (ice->agent, ice);
+	ice->old_agent = g_steal_pointer (&ice->agent);
+	ice->old_stream_id = ice->stream_id;
+	ice->old_direct = ice->direct;
+	ice->direct.socket = NULL;
+	ice->stream_id = 0;
+	reset_current (ice);
+	ice->stats.restarts++;
+	create_agent (ice);
+	return ncu_ice_gather (ice, error);
+}
+
+gboolean
 ncu_ice_restart (NcuIce *ice, GError **error)
 {
 	reset_session (ice);
 	ice->stats.restarts++;
 	create_agent (ice);
 	return ncu_ice_gather (ice, error);
+}
+
+static guint
+send_on (NiceAgent *agent, guint stream_id, NcuIceDirect *direct, const struct iovec *packets,
+         guint n_packets, guint64 *bytes)
+{
+	guint sent = 0;
+
+	if (direct->socket)
+		return ncu_ice_direct_send (direct, packets, n_packets, bytes);
+	for (guint i = 0; i < n_packets; i++) {
+		gint r = nice_agent_send (agent, stream_id, COMPONENT_ID, packets[i].iov_len,
+		                          packets[i].iov_base);
+		if (r >= 0 && (gsize) r == packets[i].iov_len) {
+			sent++;
+			*bytes += packets[i].iov_len;
+		}
+	}
+	return sent;
 }
 
 guint
@@ -569,21 +657,12 @@ ncu_ice_send_batch (NcuIce *ice, const struct iovec *packets, guint n_packets,
 	guint64 bytes = 0;
 	guint sent = 0;
 
-	if (!ice->have_pair || !ice->agent) {
-		ice->stats.tx_dropped += n_packets;
-		return 0;
-	}
-	if (ice->direct.socket) {
-		sent = ncu_ice_direct_send (&ice->direct, packets, n_packets, &bytes);
-	} else {
-		for (guint i = 0; i < n_packets; i++) {
-			gint r = nice_agent_send (ice->agent, ice->stream_id, COMPONENT_ID,
-			                          packets[i].iov_len, packets[i].iov_base);
-			if (r >= 0 && (gsize) r == packets[i].iov_len) {
-				sent++;
-				bytes += packets[i].iov_len;
-			}
-		}
+	if (ice->have_pair && ice->agent) {
+		sent = send_on (ice->agent, ice->stream_id, &ice->direct, packets, n_packets, &bytes);
+	} else if (ice->old_agent) {
+		/* Between a restart that kept the pair and the new pair. */
+		sent = send_on (ice->old_agent, ice->old_stream_id, &ice->old_direct, packets, n_packets,
+		                &bytes);
 	}
 	ice->stats.tx_packets += sent;
 	ice->stats.tx_bytes += bytes;
@@ -638,6 +717,16 @@ ncu_ice_get_local_credentials (NcuIce *ice, const char **ufrag, const char **pwd
 		return FALSE;
 	*ufrag = ice->local_ufrag;
 	*pwd = ice->local_pwd;
+	return TRUE;
+}
+
+gboolean
+ncu_ice_get_remote_credentials (NcuIce *ice, const char **ufrag, const char **pwd)
+{
+	if (!ice->remote_ufrag)
+		return FALSE;
+	*ufrag = ice->remote_ufrag;
+	*pwd = ice->remote_pwd;
 	return TRUE;
 }
 

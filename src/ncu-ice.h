@@ -113,6 +113,10 @@ typedef struct {
 /* One received datagram; @buf is valid during the call only. */
 typedef void (*NcuIceRecvFunc) (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data);
 
+/* Length of the prefix that marks our own control datagrams (see
+ * ncu_ice_set_control_func()). */
+#define NCU_ICE_CONTROL_PREFIX_LEN 4
+
 /*
  * Creates the agent (no sockets yet). Fails with a GError naming the
  * setting when the config cannot work (relay-only without a TURN server,
@@ -129,12 +133,29 @@ void ncu_ice_set_callbacks (NcuIce *ice, const NcuIceCallbacks *callbacks,
                             gpointer user_data);
 /* One receiver (the proxy); NULL to detach. */
 void ncu_ice_set_recv_func (NcuIce *ice, NcuIceRecvFunc func, gpointer user_data);
+/*
+ * Datagrams that start with @prefix (NCU_ICE_CONTROL_PREFIX_LEN bytes,
+ * copied) go to @func instead of the receiver: the service's own messages
+ * on the selected pair (the liveness probe, ncu-liveness.h), which must
+ * never reach WireGuard. NULL @func detaches. Costs one compare per
+ * received datagram.
+ */
+void ncu_ice_set_control_func (NcuIce *ice, const guint8 *prefix, NcuIceRecvFunc func,
+                               gpointer user_data);
 
 /*
  * Enumerates underlay addresses and starts gathering. Fails when no usable
  * address exists (the caller retries later) or sockets cannot be opened.
  */
 gboolean ncu_ice_gather (NcuIce *ice, GError **error);
+
+/*
+ * The addresses ICE would gather on now (the same rules as gathering:
+ * no loopback, tunnels, @tunnel_interface or names matching @exclude), as
+ * "<interface> <address>" strings, sorted, NULL-terminated (empty when
+ * there is none). For noticing that the underlay changed.
+ */
+GStrv ncu_ice_underlay_addresses (const char *const *exclude, const char *tunnel_interface);
 
 /*
  * Sets the remote credentials and candidates ("a=candidate:..." or
@@ -153,7 +174,19 @@ gboolean ncu_ice_set_remote (NcuIce *ice, const char *ufrag, const char *pwd,
  */
 gboolean ncu_ice_restart (NcuIce *ice, GError **error);
 
-/* Sends one datagram on the selected pair. FALSE (and counted) if none. */
+/*
+ * Like ncu_ice_restart(), but make-before-break: the selected pair of the
+ * session it replaces keeps carrying data (ncu_ice_send() and what arrives
+ * on it) until the new session selects a pair or is restarted or freed.
+ * For a pair that went silent and may come back (a NAT that forgot its
+ * mapping re-learns it from the next check) while the new session's offer
+ * may be slow to arrive. Nothing else of the old session (state, pair,
+ * candidates) is reported. Without a selected pair: ncu_ice_restart().
+ */
+gboolean ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error);
+
+/* Sends one datagram on the selected pair (or the pair a restart kept).
+ * FALSE (and counted) if none. */
 gboolean ncu_ice_send (NcuIce *ice, const void *buf, gsize len);
 /*
  * Sends datagrams in order, in as few system calls as the pair allows
@@ -173,6 +206,10 @@ const NcuIceSelectedPair *ncu_ice_get_selected_pair (NcuIce *ice);
 const char *const *ncu_ice_get_local_candidates (NcuIce *ice);
 gboolean ncu_ice_get_local_credentials (NcuIce *ice, const char **ufrag,
                                         const char **pwd);
+/* The remote credentials applied to this session (owned by @ice), or FALSE
+ * while there are none. */
+gboolean ncu_ice_get_remote_credentials (NcuIce *ice, const char **ufrag,
+                                         const char **pwd);
 void ncu_ice_get_stats (NcuIce *ice, NcuIceStats *stats);
 /*
  * With time-limited TURN credentials: the monotonic time (as

@@ -8,6 +8,7 @@
 
 #include "ncu-ice.h"
 #include "ncu-ipconfig.h"
+#include "ncu-liveness-probe.h"
 #include "ncu-peer.h"
 #include "ncu-proxy.h"
 
@@ -33,11 +34,13 @@ struct _NcuPeer {
 	NcuIce *ice;
 	NcuProxy *proxy;
 	NcuPeerPath *path;               /* proxy or fast path */
+	NcuLiveness *liveness;           /* the watchdog; NULL without a monitor */
 
 	guint64 local_session;           /* our current ICE session */
 	guint64 built_against;           /* remote session it answers, 0: fresh */
 	guint64 remote_session;          /* remote session applied to ours, 0: none */
 	gboolean gathered;
+	gboolean kept_path;              /* the session was started keeping the old pair */
 	NcuSignalPayload *offer;         /* our current offer, for republishing */
 
 	guint restart_delay_ms;
@@ -48,6 +51,7 @@ struct _NcuPeer {
 };
 
 static void peer_new_session (NcuPeer *peer, const NcuSignalPayload *against);
+static void peer_new_session_keeping_path (NcuPeer *peer);
 
 static char *
 peer_display_name (const NcuPeerConfig *config)
@@ -186,7 +190,81 @@ peer_apply_remote (NcuPeer *peer, const NcuSignalPayload *offer)
 	return TRUE;
 }
 
+/* ---- the liveness watchdog (ncu-liveness.h) ---- */
+
+/* ICE connected: the session's passwords key the probes. */
+static void
+peer_watch (NcuPeer *peer)
+{
+	const char *local_ufrag, *local_pwd, *remote_ufrag, *remote_pwd;
+
+	if (!peer->liveness)
+		return;
+	if (!ncu_ice_get_local_credentials (peer->ice, &local_ufrag, &local_pwd) ||
+	    !ncu_ice_get_remote_credentials (peer->ice, &remote_ufrag, &remote_pwd))
+		return;
+	ncu_liveness_start (peer->liveness, local_pwd, remote_pwd);
+}
+
+static void
+peer_unwatch (NcuPeer *peer)
+{
+	if (peer->liveness)
+		ncu_liveness_stop (peer->liveness);
+}
+
+static gboolean
+on_liveness_send (const guint8 *buf, gsize len, gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	return ncu_ice_send (peer->ice, buf, len);
+}
+
+/* The selected pair went silent: a fresh session at once (the watchdog
+ * holds off repeated restarts itself), keeping the old path meanwhile. */
+static void
+on_liveness_restart (gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	peer->restarts++;
+	peer_new_session_keeping_path (peer);
+}
+
+static void
+on_control_datagram (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	ncu_liveness_receive (peer->liveness, buf, len);
+}
+
+static void
+peer_create_liveness (NcuPeer *peer)
+{
+	NcuLivenessEnv env = { 0 };
+
+	if (!peer->env.liveness)
+		return;
+	env.peer_key = peer->config->public_key;
+	env.name = peer->name;
+	env.send = on_liveness_send;
+	env.restart = on_liveness_restart;
+	env.user_data = peer;
+	peer->liveness = ncu_liveness_new (peer->env.liveness, &env);
+	ncu_ice_set_control_func (peer->ice, ncu_liveness_probe_magic (), on_control_datagram, peer);
+}
+
 /* ---- ICE state ---- */
+
+static void
+peer_retry (NcuPeer *peer)
+{
+	peer->restarts++;
+	g_message ("peer %s: restarting ICE (restart %u)", peer->name, peer->restarts);
+	peer_new_session (peer, NULL);
+}
 
 static gboolean
 on_restart_timeout (gpointer user_data)
@@ -194,9 +272,7 @@ on_restart_timeout (gpointer user_data)
 	NcuPeer *peer = user_data;
 
 	peer->restart_source = 0;
-	peer->restarts++;
-	g_message ("peer %s: restarting ICE (restart %u)", peer->name, peer->restarts);
-	peer_new_session (peer, NULL);
+	peer_retry (peer);
 	return G_SOURCE_REMOVE;
 }
 
@@ -214,6 +290,18 @@ peer_schedule_restart (NcuPeer *peer)
 	                                RESTART_DELAY_MAX_MS);
 }
 
+/* A session that kept the old path connected: what a new session does at
+ * its start (see peer_new_session) happens now, on the new pair. */
+static void
+peer_leave_kept_path (NcuPeer *peer)
+{
+	peer->kept_path = FALSE;
+	ncu_peer_path_reset (peer->path, "new ICE session");
+	if (peer->controlling)
+		peer_reset_wg_session (peer);
+	ncu_peer_path_begin (peer->path);
+}
+
 static void
 on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 {
@@ -222,6 +310,8 @@ on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 	g_info ("peer %s: ICE %s", peer->name, ncu_ice_state_to_string (state));
 	switch (state) {
 	case NCU_ICE_STATE_CONNECTED:
+		if (peer->kept_path)
+			peer_leave_kept_path (peer);
 		/* A working path that fails is retried at once: libnice already
 		 * waited 10 s for consent. Back-off is for peers that stay away. */
 		peer->restart_delay_ms = 0;
@@ -231,8 +321,10 @@ on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 		if (peer->controlling)
 			peer_kick_handshake (peer);
 		ncu_peer_path_update (peer->path);
+		peer_watch (peer);
 		break;
 	case NCU_ICE_STATE_FAILED:
+		peer_unwatch (peer);
 		ncu_peer_path_reset (peer->path, "ICE failed");
 		ncu_peer_path_begin (peer->path);
 		ncu_proxy_set_ready (peer->proxy, FALSE);
@@ -330,6 +422,8 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
 	g_clear_handle_id (&peer->turn_refresh_source, g_source_remove);
+	peer_unwatch (peer);
+	peer->kept_path = FALSE;
 	/* Off the fast path while the old ICE socket still exists. */
 	ncu_peer_path_reset (peer->path, "new ICE session");
 	ncu_proxy_set_ready (peer->proxy, FALSE);
@@ -351,6 +445,33 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 fail:
 	g_warning ("peer %s: cannot start an ICE session: %s", peer->name, error->message);
 	peer_schedule_restart (peer);
+}
+
+/*
+ * A fresh session of ours that lets the old pair carry WireGuard's packets
+ * until the new one connects (make-before-break; ncu_ice_restart_keeping_pair):
+ * the proxy keeps forwarding, the fast path stays, WireGuard keeps its
+ * session. When the remote answers, the new pair takes over at CONNECTED
+ * (peer_leave_kept_path). Used when the pair went silent: it may come back
+ * before the new session's offer gets through (a NAT that forgot its
+ * mappings drops the broker's TCP connection too).
+ */
+static void
+peer_new_session_keeping_path (NcuPeer *peer)
+{
+	g_autoptr (GError) error = NULL;
+
+	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	peer_unwatch (peer);
+	peer->local_session = ncu_signal_session_id_new ();
+	peer->built_against = 0;
+	peer->remote_session = 0;
+	peer->gathered = FALSE;
+	peer->kept_path = TRUE;
+	if (!ncu_ice_restart_keeping_pair (peer->ice, &error)) {
+		g_warning ("peer %s: cannot start an ICE session: %s", peer->name, error->message);
+		peer_schedule_restart (peer);
+	}
 }
 
 static gboolean
@@ -407,6 +528,26 @@ void
 ncu_peer_republish (NcuPeer *peer)
 {
 	peer_publish (peer);
+}
+
+void
+ncu_peer_restart (NcuPeer *peer, const char *why)
+{
+	if (peer->local_session == 0)
+		return;
+	peer->restarts++;
+	g_message ("peer %s: %s: starting a fresh ICE session (restart %u)", peer->name, why,
+	           peer->restarts);
+	peer_new_session (peer, NULL);
+}
+
+void
+ncu_peer_retry_now (NcuPeer *peer)
+{
+	if (!peer->restart_source)
+		return;
+	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	peer_retry (peer);
 }
 
 void
@@ -478,6 +619,7 @@ ncu_peer_new (const NcuPeerEnv *env, const NcuPeerConfig *config, GError **error
 	if (!peer_configure_wg (peer, error))
 		return NULL;
 	peer_create_path (peer);
+	peer_create_liveness (peer);
 	return g_steal_pointer (&peer);
 }
 
@@ -533,6 +675,8 @@ ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info)
 	if (peer->env.profile->ice_auth_secret)
 		g_variant_builder_add (&b, "{sv}", "turn-renewals", g_variant_new_uint32 (peer->turn_renewals));
 	ncu_peer_path_add_status (peer->path, &b);
+	if (peer->liveness)
+		ncu_liveness_add_status (peer->liveness, &b);
 	g_variant_builder_add (&b, "{sv}", "proxy-to-peer-bytes", g_variant_new_uint64 (ps.wg_to_ice_bytes));
 	g_variant_builder_add (&b, "{sv}", "proxy-from-peer-bytes", g_variant_new_uint64 (ps.ice_to_wg_bytes));
 	if (is.gathering_us >= 0)
@@ -552,6 +696,10 @@ ncu_peer_free (NcuPeer *peer)
 		return;
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
 	g_clear_handle_id (&peer->turn_refresh_source, g_source_remove);
+	/* The watchdog sends on the session and is its control receiver. */
+	if (peer->liveness)
+		ncu_ice_set_control_func (peer->ice, NULL, NULL, NULL);
+	g_clear_pointer (&peer->liveness, ncu_liveness_free);
 	/* The path borrows the proxy and the session; the proxy is the
 	 * session's receiver: they go first. */
 	g_clear_pointer (&peer->path, ncu_peer_path_free);

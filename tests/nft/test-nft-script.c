@@ -78,7 +78,8 @@ test_rules_v4 (void)
 		"add rule inet cunicu_wg0 egress ip daddr 203.0.113.20 udp sport 51820 udp dport 40002 "
 		"counter udp sport set 40001 comment \"cunicu %s egress\"\n"
 		"add rule inet cunicu_wg0 ingress ip saddr 203.0.113.20 ip daddr 192.168.1.2 "
-		"udp sport 40002 udp dport 40001 @th,96,32 != 0x2112a442 counter udp dport set 51820 "
+		"udp sport 40002 udp dport 40001 @th,96,32 != 0x2112a442 @th,64,32 != 0xff4e4355 "
+		"counter udp dport set 51820 "
 		"comment \"cunicu %s ingress\"\n",
 		b64, b64);
 	g_assert_cmpstr (script->str, ==, expected);
@@ -96,7 +97,7 @@ test_rules_v6 (void)
 	                                       "udp dport 50001 counter udp sport set 50000 "));
 	g_assert_nonnull (strstr (script->str, "ingress ip6 saddr 2001:db8:1::20 ip6 daddr 2001:db8::2 "
 	                                       "udp sport 50001 udp dport 50000 @th,96,32 != 0x2112a442 "
-	                                       "counter udp dport set 51820 "));
+	                                       "@th,64,32 != 0xff4e4355 counter udp dport set 51820 "));
 	g_assert_null (strstr (script->str, " ip daddr"));
 }
 
