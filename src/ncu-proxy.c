@@ -129,6 +129,17 @@ stop_resending (NcuProxy *proxy)
 	g_clear_pointer (&proxy->initiation, g_bytes_unref);
 }
 
+static gboolean on_resend (gpointer data);
+
+static void
+schedule_resend (NcuProxy *proxy)
+{
+	proxy->resend_source = g_timeout_source_new (proxy->resend_delay_ms);
+	g_source_set_callback (proxy->resend_source, on_resend, proxy, NULL);
+	g_source_set_static_name (proxy->resend_source, "ncu-proxy resend");
+	g_source_attach (proxy->resend_source, ncu_ice_get_context (proxy->ice));
+}
+
 static gboolean
 on_resend (gpointer data)
 {
@@ -143,9 +154,11 @@ on_resend (gpointer data)
 		g_clear_pointer (&proxy->initiation, g_bytes_unref);
 		return G_SOURCE_REMOVE;
 	}
-	g_source_set_ready_time (proxy->resend_source,
-	                         g_get_monotonic_time () + proxy->resend_delay_ms * 1000);
-	return G_SOURCE_CONTINUE;
+	/* A new source: a timeout's dispatch resets its ready time after
+	 * the callback, so g_source_set_ready_time here would be lost. */
+	g_clear_pointer (&proxy->resend_source, g_source_unref);
+	schedule_resend (proxy);
+	return G_SOURCE_REMOVE;
 }
 
 /* An initiation of ours just went out: repeat it until answered. */
@@ -157,10 +170,7 @@ note_initiation (NcuProxy *proxy, const guint8 *buf, gsize len)
 	stop_resending (proxy);
 	proxy->initiation = g_bytes_new (buf, len);
 	proxy->resend_delay_ms = RESEND_FIRST_MS;
-	proxy->resend_source = g_timeout_source_new (RESEND_FIRST_MS);
-	g_source_set_callback (proxy->resend_source, on_resend, proxy, NULL);
-	g_source_set_static_name (proxy->resend_source, "ncu-proxy resend");
-	g_source_attach (proxy->resend_source, ncu_ice_get_context (proxy->ice));
+	schedule_resend (proxy);
 }
 
 /* ---- holding ---- */
