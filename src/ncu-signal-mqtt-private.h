@@ -16,6 +16,11 @@
 #define NCU_SIGNAL_MQTT_BACKOFF_MAX_MS 30000
 /* First retry after losing an established connection: within this. */
 #define NCU_SIGNAL_MQTT_LOST_RETRY_MS  250
+/* A connection whose path broke silently (a NAT that forgot its mapping,
+ * an address that went away) would only be noticed after 1.5 keepalives
+ * (30 s); an offer stuck in it keeps a peer down. Publishes that get no
+ * acknowledgement for this long mean the same: reconnect. */
+#define NCU_SIGNAL_MQTT_ACK_TIMEOUT_US (4 * G_USEC_PER_SEC)
 
 typedef enum {
 	NCU_SIGNAL_MQTT_IDLE,
@@ -47,6 +52,7 @@ struct NcuSignalMqtt {
 	guint retry_id;
 	guint backoff_ms;
 	guint inflight;             /* QoS 1 publishes not yet acknowledged */
+	gint64 ack_wait_since;      /* monotonic µs since which they made no progress; 0: none */
 
 	/* recorded inside libmosquitto callbacks, acted on after they return */
 	gboolean connack_seen;

@@ -151,6 +151,7 @@ on_publish (struct mosquitto *mosq, void *data, int mid, int reason,
 
 	if (self->inflight > 0)
 		self->inflight--;
+	self->ack_wait_since = self->inflight > 0 ? g_get_monotonic_time () : 0;
 	if (reason >= 0x80)
 		ncu_signal_mqtt_set_last_error (self, "the broker refused a publish (not authorized?)");
 }
@@ -261,6 +262,7 @@ ncu_signal_mqtt_client_drop (NcuSignalMqtt *self)
 	g_clear_pointer (&self->mosq, mosquitto_destroy);
 	g_queue_clear_full (&self->incoming, incoming_free);
 	self->inflight = 0;
+	self->ack_wait_since = 0;
 	self->connack_seen = FALSE;
 	self->lost = FALSE;
 }
@@ -334,9 +336,17 @@ deliver_incoming (NcuSignalMqtt *self)
 	}
 }
 
+static gboolean
+acks_overdue (NcuSignalMqtt *self)
+{
+	return self->state == NCU_SIGNAL_MQTT_CONNECTED && self->inflight > 0 &&
+	       g_get_monotonic_time () - self->ack_wait_since > NCU_SIGNAL_MQTT_ACK_TIMEOUT_US;
+}
+
 static void
 handle_io (NcuSignalMqtt *self, GIOCondition revents, gboolean tick)
 {
+	gboolean stalled = FALSE;
 	int rc;
 
 	ncu_signal_mqtt_ref (self);
@@ -349,11 +359,19 @@ handle_io (NcuSignalMqtt *self, GIOCondition revents, gboolean tick)
 	 * in a TLS handshake: count it as lost once what it held was read. */
 	if (rc != MOSQ_ERR_SUCCESS || (revents & (G_IO_ERR | G_IO_HUP)))
 		self->lost = TRUE;
+	if (tick && !self->lost && acks_overdue (self)) {
+		self->lost = TRUE;
+		stalled = TRUE;
+	}
 
 	if (self->connack_seen)
 		handle_connack (self);
 	deliver_incoming (self);
-	if (self->lost && self->mosq && self->state != NCU_SIGNAL_MQTT_CLOSED)
+	if (self->lost && self->mosq && self->state != NCU_SIGNAL_MQTT_CLOSED && stalled)
+		ncu_signal_mqtt_attempt_failed (self, "the signaling broker %s port %u acknowledged "
+		                                "no publish for %d s: reconnecting", self->host, self->port,
+		                                (int) (NCU_SIGNAL_MQTT_ACK_TIMEOUT_US / G_USEC_PER_SEC));
+	else if (self->lost && self->mosq && self->state != NCU_SIGNAL_MQTT_CLOSED)
 		ncu_signal_mqtt_attempt_failed (self, "lost the signaling broker %s port %u%s%s", self->host,
 		                self->port, rc ? ": " : "", rc ? ncu_signal_mqtt_describe_rc (rc) : "");
 	ncu_signal_mqtt_unref (self);
@@ -440,7 +458,8 @@ ncu_signal_mqtt_publish (NcuSignalMqtt *self, const char *topic, const void *dat
 		             "cannot publish to the signaling broker: %s", ncu_signal_mqtt_describe_rc (rc));
 		return FALSE;
 	}
-	self->inflight++;
+	if (self->inflight++ == 0)
+		self->ack_wait_since = g_get_monotonic_time ();
 	self->published++;
 	return TRUE;
 }

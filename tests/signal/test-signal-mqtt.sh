@@ -177,6 +177,22 @@ sig_expect_stat b unchanged ge 1
 sig_cmd b "offer 0 b0a3"
 sig_expect a "^message $URL_b offer 000000000000b0a3 "
 
+sig_step "a connection that stalls silently is replaced once a publish goes unacknowledged"
+# Drop b's established connection both ways, as a NAT that forgot its
+# mapping does (no reset reaches either side); new connections still work.
+sport=$(sig_ns ss -tnHp state established "( dport = :$PORT )" |
+	awk -v pid="pid=${SIG_PID[b]}," 'index($0, pid) { split($3, a, ":"); print a[2]; exit }')
+[ -n "$sport" ] || sig_fail "cannot find b's connection to the broker"
+sig_ns nft -f - <<-NFT || sig_fail "nft"
+	table inet ncu_stall {
+		chain out { type filter hook output priority 0; tcp sport $sport drop; tcp dport $sport drop; }
+	}
+NFT
+sig_cmd b "offer 0 b0a4"
+sig_expect b '^state connected' 3 20
+sig_expect a "^message $URL_b offer 000000000000b0a4 "
+sig_ns nft delete table inet ncu_stall
+
 sig_step "a clean free deletes every retained offer"
 sig_driver_quit a
 sig_expect b "^message $URL_a bye 000000000000a0b1 "
