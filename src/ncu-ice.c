@@ -339,17 +339,15 @@ create_agent (NcuIce *ice)
 	                        on_recv, ice);
 }
 
-/* Drops the agent: no more signals, TURN allocations released in the
- * background (the close task keeps the agent alive until it is done). */
+/* Drops the agent: no more signals or data for us; it releases its TURN
+ * allocations in the background (src/ncu-ice-close.c). */
 static void
 destroy_agent (NcuIce *ice)
 {
 	if (!ice->agent)
 		return;
-	nice_agent_attach_recv (ice->agent, ice->stream_id, COMPONENT_ID, ice->context, NULL, NULL);
 	g_signal_handlers_disconnect_by_data (ice->agent, ice);
-	nice_agent_close_async (ice->agent, NULL, NULL);
-	g_clear_object (&ice->agent);
+	ncu_ice_close_agent (g_steal_pointer (&ice->agent), ice->stream_id, ice->context);
 	ice->stream_id = 0;
 }
 

@@ -114,6 +114,13 @@ NcuIce *ncu_ice_new (GMainContext *context, const NcuIceConfig *config,
 void ncu_ice_free (NcuIce *ice);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NcuIce, ncu_ice_free)
 
+/*
+ * Agents of ended sessions still releasing their TURN allocations, in
+ * this process. Each ends within a round trip to its TURN server, or
+ * after libnice's ~2 s of retransmissions when the server is gone.
+ */
+guint ncu_ice_get_closing (void);
+
 /* @callbacks is copied; set them before ncu_ice_gather(). */
 void ncu_ice_set_callbacks (NcuIce *ice, const NcuIceCallbacks *callbacks,
                             gpointer user_data);
