@@ -17,23 +17,32 @@
  *     connectivity checks. A remote restarting every 0.2 s kept ~15 agents
  *     alive at once and the heap never shrank back (issue 7, up/down
  *     cycles). So a receive callback that drops everything stays attached.
- *   - A TURN allocation still in flight when the close starts comes back as
- *     a new refresh that the close does not prune, and libnice then waits
- *     for it forever, refreshing the allocation. After CLOSE_STALL_MS the
- *     stream is removed, which prunes every refresh left.
+ *   - The close releases only the allocations that exist when it starts.
+ *     One still being made is lost: closed before it is granted, the agent
+ *     is gone when the grant comes and coturn keeps the allocation until it
+ *     expires (600 s; seen in tests/ice/test-ice-turn.sh, which restarts a
+ *     session 40 times in a row); granted during the close, it becomes a
+ *     refresh libnice waits for forever. So an agent still gathering
+ *     closes once gathering is done.
+ *   - A close still running after CLOSE_STALL_MS (gathering that never
+ *     ends, a refresh that appeared anyway) gets its stream removed, which
+ *     prunes every refresh left.
  */
 #include "config.h"
 
 #include "ncu-ice.h"
 #include "ncu-ice-private.h"
 
-/* Longer than libnice's own ~2 s of retransmissions for an unanswered
- * deallocation, so the watchdog fires only for a close that cannot end. */
+/* Longer than libnice's own ~2 s of retransmissions (for a TURN server
+ * that does not answer), so the watchdog acts only when nothing else will. */
 #define CLOSE_STALL_MS 5000
 
 typedef struct {
-	NiceAgent *agent;         /* our ref: the agent finalizes when we drop it */
+	NiceAgent *agent;            /* our ref: the agent finalizes when we drop it */
 	guint stream_id;
+	gulong gathering_handler;    /* waiting for gathering to end */
+	gboolean close_started;
+	gboolean stream_removed;
 	GSource *watchdog;
 	gint64 start_us;
 } Closing;
@@ -55,6 +64,8 @@ closing_free (Closing *c)
 		g_source_destroy (c->watchdog);
 		g_source_unref (c->watchdog);
 	}
+	if (c->gathering_handler)
+		g_signal_handler_disconnect (c->agent, c->gathering_handler);
 	g_object_unref (c->agent);
 	g_free (c);
 }
@@ -72,20 +83,49 @@ on_closed (GObject *source, GAsyncResult *result, gpointer data)
 		g_clear_pointer (&closing, g_ptr_array_unref);
 }
 
+static void
+start_close (Closing *c)
+{
+	if (c->gathering_handler) {
+		g_signal_handler_disconnect (c->agent, c->gathering_handler);
+		c->gathering_handler = 0;
+	}
+	c->close_started = TRUE;
+	nice_agent_close_async (c->agent, on_closed, c);
+}
+
+static void
+on_gathering_done (NiceAgent *agent, guint stream_id, gpointer data)
+{
+	start_close (data);
+}
+
 static gboolean
-on_close_stalled (gpointer data)
+on_watchdog (gpointer data)
 {
 	Closing *c = data;
 
-	g_debug ("ice: agent %p still closing after %d ms: removing its stream", c->agent,
-	         CLOSE_STALL_MS);
-	g_clear_pointer (&c->watchdog, g_source_unref);
-	nice_agent_remove_stream (c->agent, c->stream_id);
-	return G_SOURCE_REMOVE;
+	if (!c->close_started) {
+		g_debug ("ice: agent %p still gathering after %d ms: closing it anyway", c->agent,
+		         CLOSE_STALL_MS);
+		start_close (c);
+	} else if (!c->stream_removed) {
+		g_debug ("ice: agent %p still closing after %d ms: removing its stream", c->agent,
+		         CLOSE_STALL_MS);
+		c->stream_removed = TRUE;
+		nice_agent_remove_stream (c->agent, c->stream_id);
+	} else {
+		/* Nothing left to do but wait for libnice's own timeouts. */
+		g_clear_pointer (&c->watchdog, g_source_unref);
+		return G_SOURCE_REMOVE;
+	}
+	g_source_set_ready_time (c->watchdog, g_get_monotonic_time () + CLOSE_STALL_MS * 1000);
+	return G_SOURCE_CONTINUE;
 }
 
 void
-ncu_ice_close_agent (NiceAgent *agent, guint stream_id, GMainContext *context)
+ncu_ice_close_agent (NiceAgent *agent, guint stream_id, gboolean gathering,
+                     GMainContext *context)
 {
 	Closing *c = g_new0 (Closing, 1);
 
@@ -94,17 +134,46 @@ ncu_ice_close_agent (NiceAgent *agent, guint stream_id, GMainContext *context)
 	c->start_us = g_get_monotonic_time ();
 	nice_agent_attach_recv (agent, stream_id, NCU_ICE_COMPONENT_ID, context, on_recv_drop, NULL);
 	c->watchdog = g_timeout_source_new (CLOSE_STALL_MS);
-	g_source_set_callback (c->watchdog, on_close_stalled, c, NULL);
+	g_source_set_callback (c->watchdog, on_watchdog, c, NULL);
 	g_source_set_static_name (c->watchdog, "ncu-ice close watchdog");
 	g_source_attach (c->watchdog, context);
 	if (!closing)
 		closing = g_ptr_array_new ();
 	g_ptr_array_add (closing, c);
-	nice_agent_close_async (agent, on_closed, c);
+	if (gathering)
+		c->gathering_handler = g_signal_connect (agent, "candidate-gathering-done",
+		                                         G_CALLBACK (on_gathering_done), c);
+	else
+		start_close (c);
+}
+
+static gboolean
+on_wait_timeout (gpointer data)
+{
+	return G_SOURCE_REMOVE;
 }
 
 guint
 ncu_ice_get_closing (void)
 {
 	return closing ? closing->len : 0;
+}
+
+gboolean
+ncu_ice_wait_closed (GMainContext *context, guint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+	GSource *timer;
+
+	if (ncu_ice_get_closing () == 0)
+		return TRUE;
+	/* Wakes the blocking iteration at the deadline. */
+	timer = g_timeout_source_new (timeout_ms);
+	g_source_set_callback (timer, on_wait_timeout, NULL, NULL);
+	g_source_attach (timer, context);
+	while (ncu_ice_get_closing () > 0 && g_get_monotonic_time () < deadline)
+		g_main_context_iteration (context, TRUE);
+	g_source_destroy (timer);
+	g_source_unref (timer);
+	return ncu_ice_get_closing () == 0;
 }

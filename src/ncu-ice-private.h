@@ -74,10 +74,12 @@ char *ncu_ice_check_candidate (const char *candidate, guint index, GError **erro
 
 /*
  * Takes over @agent (and its ref): detaches us from it, releases its TURN
- * allocations and drops it once that is done (see ncu_ice_get_closing()).
- * Signal handlers must already be disconnected.
+ * allocations (after its gathering, when @gathering says it still runs)
+ * and drops it once that is done (see ncu_ice_get_closing()). Our signal
+ * handlers must already be disconnected.
  */
-void ncu_ice_close_agent (NiceAgent *agent, guint stream_id, GMainContext *context);
+void ncu_ice_close_agent (NiceAgent *agent, guint stream_id, gboolean gathering,
+                          GMainContext *context);
 
 /* The selected pair's own socket, when libnice gives it out (src/ncu-ice-direct.c). */
 typedef struct {

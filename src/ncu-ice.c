@@ -344,10 +344,12 @@ create_agent (NcuIce *ice)
 static void
 destroy_agent (NcuIce *ice)
 {
+	gboolean gathering = ice->state != NCU_ICE_STATE_NEW && !ice->gathering_complete;
+
 	if (!ice->agent)
 		return;
 	g_signal_handlers_disconnect_by_data (ice->agent, ice);
-	ncu_ice_close_agent (g_steal_pointer (&ice->agent), ice->stream_id, ice->context);
+	ncu_ice_close_agent (g_steal_pointer (&ice->agent), ice->stream_id, gathering, ice->context);
 	ice->stream_id = 0;
 }
 
