@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The ICE page: STUN/TURN servers (one URL per line), TURN credentials,
+ * The ICE page: STUN/TURN servers (one URL per line), TURN credentials (a
+ * password, or the shared secret of time-limited ones and their lifetime),
  * candidate types, relay only, port range, excluded interfaces.
  */
 #include "config.h"
@@ -146,6 +147,10 @@ ncu_editor_ice_setup (GtkBuilder *builder, NcuForm *form)
 	ncu_form_add_entry (form, NCU_KEY_ICE_USERNAME, ncu_form_widget (builder, "ice_username_entry"));
 	ncu_form_add_secret (form, NCU_KEY_ICE_PASSWORD,
 	                     ncu_form_widget (builder, "ice_password_entry"), TRUE);
+	ncu_form_add_secret (form, NCU_KEY_ICE_AUTH_SECRET,
+	                     ncu_form_widget (builder, "ice_auth_secret_entry"), TRUE);
+	ncu_form_add_entry (form, NCU_KEY_ICE_AUTH_LIFETIME,
+	                    ncu_form_widget (builder, "ice_auth_lifetime_entry"));
 	setup_candidate_types (builder, form);
 	ncu_form_add_entry (form, NCU_KEY_ICE_PORT_RANGE,
 	                    ncu_form_widget (builder, "ice_port_range_entry"));

@@ -150,8 +150,9 @@ put_head (void)
 	          "quotes a secret. Lists are separated by commas; spaces around items are "
 	          "ignored.");
 	printf (".SH SECRETS\n");
-	put_text ("The private key, pre-shared keys and passwords live in vpn.secrets. Each has "
-	          "a key of the same name with -flags appended in vpn.data, which says how "
+	put_text ("The private key, pre-shared keys, passwords and the TURN shared secret live "
+	          "in vpn.secrets. Each has a key of the same name with -flags appended in "
+	          "vpn.data, which says how "
 	          "NetworkManager keeps the secret: 0 stores it with the profile, readable by "
 	          "root only; 1 leaves it to a secret agent such as the desktop's keyring; 2 "
 	          "asks for it at every connect and never stores it. The service needs the "

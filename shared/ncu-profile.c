@@ -204,12 +204,17 @@ profile_fill_ice (NcuProfile *profile, GHashTable *data, GHashTable *secrets,
 	const char *exclude = g_hash_table_lookup (data, NCU_KEY_ICE_INTERFACES_EXCLUDE);
 	const char *ports = g_hash_table_lookup (data, NCU_KEY_ICE_PORT_RANGE);
 	const NcuKeyInfo *types_info = ncu_schema_lookup (NCU_KEY_ICE_CANDIDATE_TYPES, NULL, NULL);
+	guint64 number;
 	guint mask;
 
 	if (servers && !ncu_parse_ice_servers (NCU_KEY_ICE_SERVERS, servers, profile->ice_servers, error))
 		return FALSE;
 	profile->ice_username = g_strdup (g_hash_table_lookup (data, NCU_KEY_ICE_USERNAME));
 	profile->ice_password = get_secret_string (secrets, NCU_KEY_ICE_PASSWORD);
+	profile->ice_auth_secret = get_secret_string (secrets, NCU_KEY_ICE_AUTH_SECRET);
+	if (!get_uint (data, NCU_KEY_ICE_AUTH_LIFETIME, &number, error))
+		return FALSE;
+	profile->ice_auth_lifetime = (guint) number;
 	if (!ncu_parse_enum_set (NCU_KEY_ICE_CANDIDATE_TYPES, types, types_info->choices, &mask, error))
 		return FALSE;
 	profile->ice_candidate_types = (NcuCandidateTypes) mask;
@@ -280,6 +285,7 @@ ncu_profile_free (NcuProfile *profile)
 		g_ptr_array_unref (profile->ice_servers);
 	g_free (profile->ice_username);
 	free_secret_string (profile->ice_password);
+	free_secret_string (profile->ice_auth_secret);
 	g_strfreev (profile->ice_interfaces_exclude);
 	g_free (profile);
 }

@@ -84,6 +84,8 @@ typedef struct {
 	GPtrArray *ice_servers;        /* of NcuIceServer* */
 	char *ice_username;
 	char *ice_password;            /* secret */
+	char *ice_auth_secret;         /* secret; NULL: static credentials */
+	guint ice_auth_lifetime;       /* seconds, for ice_auth_secret */
 	NcuCandidateTypes ice_candidate_types;
 	char **ice_interfaces_exclude; /* NULL-terminated globs, never NULL */
 	guint16 ice_port_min, ice_port_max; /* 0, 0: any */

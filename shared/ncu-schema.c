@@ -136,6 +136,27 @@ static const NcuKeyInfo keys[] = {
 	  .summary = N_("Password for the TURN servers.") },
 	SECRET_FLAGS_ENTRY (NCU_KEY_ICE_PASSWORD NCU_FLAGS_SUFFIX, 0,
 	                    N_("How the TURN password is stored (NMSettingSecretFlags).")),
+	{ .name = NCU_KEY_ICE_AUTH_SECRET, .type = NCU_KEY_TYPE_STRING,
+	  .flags = NCU_KEY_SECRET,
+	  .summary = N_("Shared secret for time-limited TURN credentials, instead of a password."),
+	  .description = N_("For TURN servers that take the credentials of the TURN REST API, such "
+	                    "as coturn with use-auth-secret: the same value as the server's "
+	                    "static-auth-secret. Each ICE session gets its own credentials: the "
+	                    "user name is the time they expire (seconds since 1970), a colon and "
+	                    "ice-username (the time alone without one), the password the base64 of "
+	                    "the HMAC-SHA1 of that user name under this secret. A session on a relay "
+	                    "starts anew before its credentials expire. Use either this or "
+	                    "ice-password, not both; the clocks of this machine and the server must "
+	                    "agree.") },
+	SECRET_FLAGS_ENTRY (NCU_KEY_ICE_AUTH_SECRET NCU_FLAGS_SUFFIX, 0,
+	                    N_("How the TURN shared secret is stored (NMSettingSecretFlags).")),
+	{ .name = NCU_KEY_ICE_AUTH_LIFETIME, .type = NCU_KEY_TYPE_INT, .min = 10, .max = 2592000,
+	  .default_value = "86400",
+	  .summary = N_("Seconds the credentials made from ice-auth-secret are valid."),
+	  .description = N_("A session whose path uses our TURN relay starts anew when four fifths "
+	                    "of this have passed (at least 5 s before the end), which interrupts "
+	                    "the tunnel for a moment; so does a session still without a path. "
+	                    "Only with ice-auth-secret.") },
 	{ .name = NCU_KEY_ICE_CANDIDATE_TYPES, .type = NCU_KEY_TYPE_ENUM_SET,
 	  .default_value = "host,srflx,relay", .choices = candidate_types,
 	  .summary = N_("Kinds of ICE candidates to offer."),

@@ -26,6 +26,7 @@
 #define NCU_KEY_ICE_CANDIDATE_TYPES     "ice-candidate-types"
 #define NCU_KEY_ICE_INTERFACES_EXCLUDE  "ice-interfaces-exclude"
 #define NCU_KEY_ICE_PORT_RANGE          "ice-port-range"
+#define NCU_KEY_ICE_AUTH_LIFETIME       "ice-auth-lifetime"
 #define NCU_KEY_PROXY_MODE              "proxy-mode"
 #define NCU_KEY_WIREGUARD_BACKEND       "wireguard-backend"
 
@@ -42,6 +43,7 @@
 #define NCU_KEY_PRIVATE_KEY             "private-key"
 #define NCU_KEY_SIGNALING_PASSWORD      "signaling-password"
 #define NCU_KEY_ICE_PASSWORD            "ice-password"
+#define NCU_KEY_ICE_AUTH_SECRET         "ice-auth-secret"
 #define NCU_FLAGS_SUFFIX                "-flags"
 
 /* The most peers one profile may list. */

@@ -179,6 +179,32 @@ check_peers (GHashTable *data, GHashTable *secrets, const gboolean *peers_seen,
 	return TRUE;
 }
 
+/*
+ * A fixed TURN password and the shared secret of time-limited credentials
+ * exclude each other. Only values count: the editor also writes the -flags
+ * key of a secret left empty, and secrets may be absent (agent-owned).
+ */
+static gboolean
+check_ice_auth (GHashTable *data, GHashTable *secrets, GError **error)
+{
+	gboolean password = secrets && g_hash_table_contains (secrets, NCU_KEY_ICE_PASSWORD);
+	gboolean auth_secret = secrets && g_hash_table_contains (secrets, NCU_KEY_ICE_AUTH_SECRET);
+
+	if (password && auth_secret) {
+		ncu_set_error (error, NCU_ERROR_INVALID_VALUE, NCU_KEY_ICE_AUTH_SECRET,
+		               _("is set together with ice-password; allowed one of them: ice-password "
+		                 "for a fixed TURN password, ice-auth-secret for time-limited credentials"));
+		return FALSE;
+	}
+	if (password && g_hash_table_contains (data, NCU_KEY_ICE_AUTH_LIFETIME)) {
+		ncu_set_error (error, NCU_ERROR_INVALID_VALUE, NCU_KEY_ICE_AUTH_LIFETIME,
+		               _("is set, but the TURN password is a fixed ice-password; allowed only "
+		                 "with ice-auth-secret"));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 ncu_profile_validate (GHashTable *data, GHashTable *secrets,
                       NcuValidateFlags flags, GError **error)
@@ -191,5 +217,6 @@ ncu_profile_validate (GHashTable *data, GHashTable *secrets,
 	return check_keys (data, FALSE, peers_seen, error)
 	       && check_keys (secrets, TRUE, peers_seen, error)
 	       && check_required (data, secrets, flags, error)
+	       && check_ice_auth (data, secrets, error)
 	       && check_peers (data, secrets, peers_seen, error);
 }

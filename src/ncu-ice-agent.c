@@ -11,12 +11,15 @@
 #include <gio/gio.h>
 
 #include "ncu-ice-private.h"
+#include "ncu-turn-auth.h"
 
 /* Ta: RFC 8445's floor. Regular nomination costs about three Ta after the
  * first valid check (measured on loopback: 62 ms at libnice's 20 ms
  * default, 17 ms at 5 ms; aggressive nomination: 21 ms at 20 ms). */
 #define STUN_PACING_MS 5
 #define GATHER_DEADLINE_DEFAULT_MS 500
+/* What the TURN REST API draft recommends for time-limited credentials. */
+#define TURN_AUTH_LIFETIME_DEFAULT_S 86400
 
 static void
 server_clear (NcuIceSettingsServer *server)
@@ -83,6 +86,9 @@ ncu_ice_settings_new (const NcuIceConfig *config, GError **error)
 	s->servers = copy_servers (config);
 	s->turn_username = g_strdup (config->turn_username);
 	s->turn_password = g_strdup (config->turn_password);
+	s->turn_auth_secret = g_strdup (config->turn_auth_secret);
+	s->turn_auth_lifetime = config->turn_auth_lifetime ? config->turn_auth_lifetime
+	                                                   : TURN_AUTH_LIFETIME_DEFAULT_S;
 	s->types = types;
 	s->exclude = g_strdupv ((char **) config->exclude_interfaces);
 	s->tunnel_interface = g_strdup (config->tunnel_interface);
@@ -95,6 +101,14 @@ ncu_ice_settings_new (const NcuIceConfig *config, GError **error)
 	return s;
 }
 
+static void
+free_secret (char *secret)
+{
+	if (secret)
+		sodium_memzero (secret, strlen (secret));
+	g_free (secret);
+}
+
 void
 ncu_ice_settings_free (NcuIceSettings *s)
 {
@@ -102,9 +116,8 @@ ncu_ice_settings_free (NcuIceSettings *s)
 		return;
 	g_array_unref (s->servers);
 	g_free (s->turn_username);
-	if (s->turn_password)
-		sodium_memzero (s->turn_password, strlen (s->turn_password));
-	g_free (s->turn_password);
+	free_secret (s->turn_password);
+	free_secret (s->turn_auth_secret);
 	g_strfreev (s->exclude);
 	g_free (s->tunnel_interface);
 	g_free (s);
@@ -168,10 +181,41 @@ relay_type (const NcuIceSettingsServer *server)
 	return server->tcp ? NICE_RELAY_TYPE_TURN_TCP : NICE_RELAY_TYPE_TURN_UDP;
 }
 
-static void
-configure_servers (const NcuIceSettings *s, NiceAgent *agent, guint stream_id)
+/*
+ * The TURN credentials of a new agent: the static ones, or time-limited
+ * ones made now. *@refresh_time: when the latter are due for renewal.
+ */
+static NcuTurnCredentials *
+turn_credentials (const NcuIceSettings *s, gint64 *refresh_time)
 {
+	NcuTurnCredentials *credentials;
+	gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+	*refresh_time = 0;
+	if (!s->turn_auth_secret) {
+		credentials = g_new0 (NcuTurnCredentials, 1);
+		credentials->username = g_strdup (s->turn_username ? s->turn_username : "");
+		credentials->password = g_strdup (s->turn_password ? s->turn_password : "");
+		return credentials;
+	}
+	credentials = ncu_turn_credentials_new (s->turn_auth_secret, s->turn_username,
+	                                        now + s->turn_auth_lifetime);
+	*refresh_time = g_get_monotonic_time ()
+	                + (gint64) ncu_turn_auth_refresh_after (s->turn_auth_lifetime) * G_USEC_PER_SEC;
+	g_debug ("TURN user name %s: valid for %u s", credentials->username, s->turn_auth_lifetime);
+	return credentials;
+}
+
+static void
+configure_servers (const NcuIceSettings *s, NiceAgent *agent, guint stream_id,
+                   gint64 *turn_refresh_time)
+{
+	g_autoptr (NcuTurnCredentials) credentials = NULL;
 	gboolean stun_set = FALSE;
+
+	*turn_refresh_time = 0;
+	if (use_turn (s))
+		credentials = turn_credentials (s, turn_refresh_time);
 
 	for (guint i = 0; i < s->servers->len; i++) {
 		const NcuIceSettingsServer *server = &g_array_index (s->servers, NcuIceSettingsServer, i);
@@ -186,8 +230,7 @@ configure_servers (const NcuIceSettings *s, NiceAgent *agent, guint stream_id)
 		} else if (use_turn (s)) {
 			nice_agent_set_relay_info (agent, stream_id, NCU_ICE_COMPONENT_ID,
 			                           server->host, server->port,
-			                           s->turn_username ? s->turn_username : "",
-			                           s->turn_password ? s->turn_password : "",
+			                           credentials->username, credentials->password,
 			                           relay_type (server));
 		}
 	}
@@ -195,7 +238,7 @@ configure_servers (const NcuIceSettings *s, NiceAgent *agent, guint stream_id)
 
 NiceAgent *
 ncu_ice_agent_new (const NcuIceSettings *s, GMainContext *context, gboolean controlling,
-                   guint *stream_id)
+                   guint *stream_id, gint64 *turn_refresh_time)
 {
 	NiceAgent *agent = nice_agent_new_full (context, NICE_COMPATIBILITY_RFC5245,
 	                                        NICE_AGENT_OPTION_REGULAR_NOMINATION |
@@ -216,6 +259,6 @@ ncu_ice_agent_new (const NcuIceSettings *s, GMainContext *context, gboolean cont
 	if (s->port_min || s->port_max)
 		nice_agent_set_port_range (agent, *stream_id, NCU_ICE_COMPONENT_ID,
 		                           s->port_min, s->port_max);
-	configure_servers (s, agent, *stream_id);
+	configure_servers (s, agent, *stream_id, turn_refresh_time);
 	return agent;
 }

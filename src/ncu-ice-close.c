@@ -119,8 +119,7 @@ on_watchdog (gpointer data)
 		g_clear_pointer (&c->watchdog, g_source_unref);
 		return G_SOURCE_REMOVE;
 	}
-	g_source_set_ready_time (c->watchdog, g_get_monotonic_time () + CLOSE_STALL_MS * 1000);
-	return G_SOURCE_CONTINUE;
+	return G_SOURCE_CONTINUE;  /* again after CLOSE_STALL_MS */
 }
 
 void

@@ -28,6 +28,8 @@ typedef struct {
 	GArray *servers;               /* of NcuIceSettingsServer */
 	char *turn_username;
 	char *turn_password;           /* secret, wiped on free */
+	char *turn_auth_secret;        /* secret, wiped on free; NULL: static */
+	guint turn_auth_lifetime;      /* seconds, never 0 */
 	NcuCandidateTypes types;       /* never 0 */
 	char **exclude;
 	char *tunnel_interface;
@@ -41,9 +43,11 @@ NcuIceSettings *ncu_ice_settings_new (const NcuIceConfig *config, GError **error
 void ncu_ice_settings_free (NcuIceSettings *settings);
 /* Whether candidates of @type are advertised. */
 gboolean ncu_ice_settings_wants (const NcuIceSettings *settings, NiceCandidateType type);
-/* A configured agent with one stream (one component), not gathering yet. */
+/* A configured agent with one stream (one component), not gathering yet.
+ * *@turn_refresh_time: see ncu_ice_get_turn_refresh_time(). */
 NiceAgent *ncu_ice_agent_new (const NcuIceSettings *settings, GMainContext *context,
-                              gboolean controlling, guint *stream_id);
+                              gboolean controlling, guint *stream_id,
+                              gint64 *turn_refresh_time);
 
 /* ---- src/ncu-ice-util.c ---- */
 
@@ -97,5 +101,8 @@ guint ncu_ice_direct_send (NcuIceDirect *direct, const struct iovec *packets, gu
 
 void ncu_ice_endpoint_from_nice (const NiceAddress *addr, NcuIceEndpoint *endpoint);
 NcuIceCandidateType ncu_ice_candidate_type_from_nice (NiceCandidateType type);
+/* Whether @local's base is one of the stream's host UDP sockets (see
+ * NcuIceSelectedPair.local_base_is_host). */
+gboolean ncu_ice_base_is_host (NiceAgent *agent, guint stream_id, const NiceCandidate *local);
 
 #endif /* NCU_ICE_PRIVATE_H */

@@ -118,44 +118,62 @@ address_listed (GPtrArray *addresses, const NiceAddress *addr)
 	return FALSE;
 }
 
-GPtrArray *
-ncu_ice_local_addresses (const char *const *exclude, const char *tunnel_interface,
-                         gboolean loopback_only, GError **error)
+/* Calls @func for every address ICE may gather on (see
+ * ncu_ice_local_addresses()), in getifaddrs() order. */
+typedef gboolean (*UsableFunc) (const struct ifaddrs *ifa, gpointer user_data);
+
+static gboolean
+for_each_usable (const char *const *exclude, const char *tunnel_interface, gboolean loopback_only,
+                 UsableFunc func, gpointer user_data, GError **error)
 {
 	struct ifaddrs *list = NULL;
 	g_autoptr (GHashTable) tunnels = NULL;
-	g_autoptr (GPtrArray) addresses = NULL;
 
 	if (getifaddrs (&list) < 0) {
 		int errsv = errno;
 		g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
 		             "Cannot list network interfaces: %s", g_strerror (errsv));
-		return NULL;
+		return FALSE;
 	}
-
 	tunnels = collect_tunnel_links (list);
-	addresses = g_ptr_array_new_with_free_func ((GDestroyNotify) nice_address_free);
 	for (struct ifaddrs *ifa = list; ifa; ifa = ifa->ifa_next) {
-		NiceAddress *addr;
-
 		if (!ifa->ifa_addr || !address_is_usable (ifa->ifa_addr))
 			continue;
 		if (!interface_is_usable (ifa, tunnels, exclude, tunnel_interface, loopback_only))
 			continue;
-		if (addresses->len >= NICE_CANDIDATE_MAX_LOCAL_ADDRESSES)
+		if (!func (ifa, user_data))
 			break;
-
-		addr = nice_address_new ();
-		nice_address_set_from_sockaddr (addr, ifa->ifa_addr);
-		nice_address_set_port (addr, 0);
-		if (address_listed (addresses, addr)) {
-			nice_address_free (addr);
-			continue;
-		}
-		g_ptr_array_add (addresses, addr);
 	}
 	freeifaddrs (list);
+	return TRUE;
+}
 
+static gboolean
+add_nice_address (const struct ifaddrs *ifa, gpointer user_data)
+{
+	GPtrArray *addresses = user_data;
+	NiceAddress *addr;
+
+	if (addresses->len >= NICE_CANDIDATE_MAX_LOCAL_ADDRESSES)
+		return FALSE;
+	addr = nice_address_new ();
+	nice_address_set_from_sockaddr (addr, ifa->ifa_addr);
+	nice_address_set_port (addr, 0);
+	if (address_listed (addresses, addr))
+		nice_address_free (addr);
+	else
+		g_ptr_array_add (addresses, addr);
+	return TRUE;
+}
+
+GPtrArray *
+ncu_ice_local_addresses (const char *const *exclude, const char *tunnel_interface,
+                         gboolean loopback_only, GError **error)
+{
+	g_autoptr (GPtrArray) addresses = g_ptr_array_new_with_free_func ((GDestroyNotify) nice_address_free);
+
+	if (!for_each_usable (exclude, tunnel_interface, loopback_only, add_nice_address, addresses, error))
+		return NULL;
 	if (addresses->len == 0) {
 		g_set_error (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE,
 		             "No usable network address to gather ICE candidates on "
@@ -163,6 +181,38 @@ ncu_ice_local_addresses (const char *const *exclude, const char *tunnel_interfac
 		return NULL;
 	}
 	return g_steal_pointer (&addresses);
+}
+
+static gboolean
+add_address_string (const struct ifaddrs *ifa, gpointer user_data)
+{
+	GPtrArray *strings = user_data;
+	NiceAddress addr;
+	char text[NICE_ADDRESS_STRING_LEN];
+
+	nice_address_init (&addr);
+	nice_address_set_from_sockaddr (&addr, ifa->ifa_addr);
+	nice_address_to_string (&addr, text);
+	g_ptr_array_add (strings, g_strdup_printf ("%s %s", ifa->ifa_name, text));
+	return TRUE;
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+GStrv
+ncu_ice_underlay_addresses (const char *const *exclude, const char *tunnel_interface)
+{
+	GPtrArray *strings = g_ptr_array_new ();
+
+	if (!for_each_usable (exclude, tunnel_interface, FALSE, add_address_string, strings, NULL))
+		g_debug ("underlay: cannot list the interfaces");
+	g_ptr_array_sort (strings, compare_strings);
+	g_ptr_array_add (strings, NULL);
+	return (GStrv) g_ptr_array_free (strings, FALSE);
 }
 
 /* RFC 8445 ice-char: ALPHA / DIGIT / "+" / "/". */
@@ -345,6 +395,50 @@ ncu_ice_candidate_type_from_nice (NiceCandidateType type)
 	default:
 		return NCU_ICE_CANDIDATE_HOST;
 	}
+}
+
+/* SO_*BUFFORCE passes net.core.[rw]mem_max (CAP_NET_ADMIN); otherwise
+ * the plain option gets what the limit allows. */
+static void
+raise_buffer (int fd, int force_option, int option)
+{
+	int size = NCU_ICE_SOCKET_BUFFER;
+
+	if (setsockopt (fd, SOL_SOCKET, force_option, &size, sizeof size) == 0)
+		return;
+	if (setsockopt (fd, SOL_SOCKET, option, &size, sizeof size) < 0)
+		g_debug ("cannot raise a socket buffer: %s", g_strerror (errno));
+}
+
+void
+ncu_ice_raise_socket_buffers (int fd)
+{
+	raise_buffer (fd, SO_RCVBUFFORCE, SO_RCVBUF);
+	raise_buffer (fd, SO_SNDBUFFORCE, SO_SNDBUF);
+}
+
+gboolean
+ncu_ice_base_is_host (NiceAgent *agent, guint stream_id, const NiceCandidate *local)
+{
+	GSList *candidates;
+	gboolean found = FALSE;
+
+	if (local->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+		return FALSE;
+	if (local->type == NICE_CANDIDATE_TYPE_HOST || local->type == NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE)
+		return TRUE;
+	if (local->type != NICE_CANDIDATE_TYPE_PEER_REFLEXIVE)
+		return FALSE;
+	/* A host candidate's address is its socket's address. */
+	candidates = nice_agent_get_local_candidates (agent, stream_id, 1);
+	for (GSList *l = candidates; l && !found; l = l->next) {
+		const NiceCandidate *c = l->data;
+
+		found = c->type == NICE_CANDIDATE_TYPE_HOST && c->transport == NICE_CANDIDATE_TRANSPORT_UDP &&
+		        nice_address_equal (&c->addr, &local->base_addr);
+	}
+	g_slist_free_full (candidates, (GDestroyNotify) nice_candidate_free);
+	return found;
 }
 
 const char *

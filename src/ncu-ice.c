@@ -45,6 +45,7 @@ struct _NcuIce {
 	/* The current session. */
 	NiceAgent *agent;
 	guint stream_id;
+	gint64 turn_refresh_time;      /* see ncu_ice_get_turn_refresh_time() */
 	NcuIceState state;
 	gint64 gather_start_us;
 	GSource *deadline_source;
@@ -58,10 +59,20 @@ struct _NcuIce {
 	NcuIceDirect direct;
 	NcuIceStats stats;
 
+	/* The previous session's agent, still carrying data on its pair
+	 * while the current one has none (ncu_ice_restart_keeping_pair). */
+	NiceAgent *old_agent;
+	guint old_stream_id;
+	gboolean old_gathering;        /* it had not finished gathering */
+	NcuIceDirect old_direct;
+
 	NcuIceCallbacks callbacks;
 	gpointer user_data;
 	NcuIceRecvFunc recv_func;
 	gpointer recv_data;
+	guint8 control_prefix[NCU_ICE_CONTROL_PREFIX_LEN];
+	NcuIceRecvFunc control_func;
+	gpointer control_data;
 
 	GQueue events;                 /* of Event*, waiting for dispatch */
 	GSource *dispatch_source;
@@ -153,6 +164,8 @@ set_state (NcuIce *ice, NcuIceState state)
 	ice->state = state;
 	push_event (ice, EVENT_STATE)->state = state;
 }
+
+static void drop_old_agent (NcuIce *ice);
 
 /* ---- libnice signal handlers ---- */
 
@@ -297,9 +310,11 @@ on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
 	ncu_ice_endpoint_from_nice (&local->base_addr, &pair->local_base);
 	if (pair->local_base.family == 0)
 		pair->local_base = pair->local;
+	pair->local_base_is_host = ncu_ice_base_is_host (agent, stream_id, local);
 	ncu_ice_endpoint_from_nice (&remote->addr, &pair->remote);
 	ncu_ice_direct_update (&ice->direct, agent, stream_id, remote);
 	ice->have_pair = TRUE;
+	drop_old_agent (ice);
 	g_debug ("ice %p: selected %s -> %s", ice,
 	         ncu_ice_candidate_type_to_string (pair->local_type),
 	         ncu_ice_candidate_type_to_string (pair->remote_type));
@@ -314,6 +329,11 @@ on_recv (NiceAgent *agent, guint stream_id, guint component_id, guint len,
 
 	ice->stats.rx_packets++;
 	ice->stats.rx_bytes += len;
+	if (ice->control_func && len >= NCU_ICE_CONTROL_PREFIX_LEN &&
+	    memcmp (buf, ice->control_prefix, NCU_ICE_CONTROL_PREFIX_LEN) == 0) {
+		ice->control_func (ice, (guint8 *) buf, len, ice->control_data);
+		return;
+	}
 	if (ice->recv_func)
 		ice->recv_func (ice, (guint8 *) buf, len, ice->recv_data);
 }
@@ -333,7 +353,7 @@ static void
 create_agent (NcuIce *ice)
 {
 	ice->agent = ncu_ice_agent_new (ice->settings, ice->context, ice->controlling,
-	                                &ice->stream_id);
+	                                &ice->stream_id, &ice->turn_refresh_time);
 	connect_signals (ice);
 	nice_agent_attach_recv (ice->agent, ice->stream_id, COMPONENT_ID, ice->context,
 	                        on_recv, ice);
@@ -351,10 +371,25 @@ destroy_agent (NcuIce *ice)
 	g_signal_handlers_disconnect_by_data (ice->agent, ice);
 	ncu_ice_close_agent (g_steal_pointer (&ice->agent), ice->stream_id, gathering, ice->context);
 	ice->stream_id = 0;
+	ice->turn_refresh_time = 0;
 }
 
+/* The previous session's pair is no longer needed (or no longer wanted):
+ * the agent closes like any other (src/ncu-ice-close.c). */
 static void
-reset_session (NcuIce *ice)
+drop_old_agent (NcuIce *ice)
+{
+	if (!ice->old_agent)
+		return;
+	ncu_ice_direct_clear (&ice->old_direct);
+	ncu_ice_close_agent (g_steal_pointer (&ice->old_agent), ice->old_stream_id,
+	                     ice->old_gathering, ice->context);
+	ice->old_stream_id = 0;
+}
+
+/* Forgets the current session (not a kept old agent). */
+static void
+reset_current (NcuIce *ice)
 {
 	destroy_agent (ice);
 	cancel_deadline (ice);
@@ -369,6 +404,13 @@ reset_session (NcuIce *ice)
 	g_clear_pointer (&ice->local_candidates, g_strfreev);
 	g_clear_pointer (&ice->remote_ufrag, g_free);
 	g_clear_pointer (&ice->remote_pwd, g_free);
+}
+
+static void
+reset_session (NcuIce *ice)
+{
+	drop_old_agent (ice);
+	reset_current (ice);
 }
 
 /* ---- public API ---- */
@@ -413,6 +455,7 @@ ncu_ice_free (NcuIce *ice)
 	if (ice->dispatching) {
 		/* Called from one of our callbacks: the dispatcher frees. */
 		ice->recv_func = NULL;
+		ice->control_func = NULL;
 		ice->free_pending = TRUE;
 		destroy_agent (ice);
 		return;
@@ -435,6 +478,16 @@ ncu_ice_set_recv_func (NcuIce *ice, NcuIceRecvFunc func, gpointer user_data)
 {
 	ice->recv_func = func;
 	ice->recv_data = user_data;
+}
+
+void
+ncu_ice_set_control_func (NcuIce *ice, const guint8 *prefix, NcuIceRecvFunc func,
+                          gpointer user_data)
+{
+	if (func)
+		memcpy (ice->control_prefix, prefix, NCU_ICE_CONTROL_PREFIX_LEN);
+	ice->control_func = func;
+	ice->control_data = user_data;
 }
 
 gboolean
@@ -551,12 +604,52 @@ ncu_ice_set_remote (NcuIce *ice, const char *ufrag, const char *pwd,
 }
 
 gboolean
+ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error)
+{
+	if (!ice->have_pair || !ice->agent)
+		return ncu_ice_restart (ice, error);
+	drop_old_agent (ice);
+	/* Its signals stop (no state or pair of the old session reaches the
+	 * caller); what arrives on it still goes to the receiver. */
+	g_signal_handlers_disconnect_by_data (ice->agent, ice);
+	ice->old_agent = g_steal_pointer (&ice->agent);
+	ice->old_stream_id = ice->stream_id;
+	ice->old_gathering = !ice->gathering_complete;
+	ice->old_direct = ice->direct;
+	ice->direct.socket = NULL;
+	ice->stream_id = 0;
+	reset_current (ice);
+	ice->stats.restarts++;
+	create_agent (ice);
+	return ncu_ice_gather (ice, error);
+}
+
+gboolean
 ncu_ice_restart (NcuIce *ice, GError **error)
 {
 	reset_session (ice);
 	ice->stats.restarts++;
 	create_agent (ice);
 	return ncu_ice_gather (ice, error);
+}
+
+static guint
+send_on (NiceAgent *agent, guint stream_id, NcuIceDirect *direct, const struct iovec *packets,
+         guint n_packets, guint64 *bytes)
+{
+	guint sent = 0;
+
+	if (direct->socket)
+		return ncu_ice_direct_send (direct, packets, n_packets, bytes);
+	for (guint i = 0; i < n_packets; i++) {
+		gint r = nice_agent_send (agent, stream_id, COMPONENT_ID, packets[i].iov_len,
+		                          packets[i].iov_base);
+		if (r >= 0 && (gsize) r == packets[i].iov_len) {
+			sent++;
+			*bytes += packets[i].iov_len;
+		}
+	}
+	return sent;
 }
 
 guint
@@ -566,21 +659,12 @@ ncu_ice_send_batch (NcuIce *ice, const struct iovec *packets, guint n_packets,
 	guint64 bytes = 0;
 	guint sent = 0;
 
-	if (!ice->have_pair || !ice->agent) {
-		ice->stats.tx_dropped += n_packets;
-		return 0;
-	}
-	if (ice->direct.socket) {
-		sent = ncu_ice_direct_send (&ice->direct, packets, n_packets, &bytes);
-	} else {
-		for (guint i = 0; i < n_packets; i++) {
-			gint r = nice_agent_send (ice->agent, ice->stream_id, COMPONENT_ID,
-			                          packets[i].iov_len, packets[i].iov_base);
-			if (r >= 0 && (gsize) r == packets[i].iov_len) {
-				sent++;
-				bytes += packets[i].iov_len;
-			}
-		}
+	if (ice->have_pair && ice->agent) {
+		sent = send_on (ice->agent, ice->stream_id, &ice->direct, packets, n_packets, &bytes);
+	} else if (ice->old_agent) {
+		/* Between a restart that kept the pair and the new pair. */
+		sent = send_on (ice->old_agent, ice->old_stream_id, &ice->old_direct, packets, n_packets,
+		                &bytes);
 	}
 	ice->stats.tx_packets += sent;
 	ice->stats.tx_bytes += bytes;
@@ -638,8 +722,24 @@ ncu_ice_get_local_credentials (NcuIce *ice, const char **ufrag, const char **pwd
 	return TRUE;
 }
 
+gboolean
+ncu_ice_get_remote_credentials (NcuIce *ice, const char **ufrag, const char **pwd)
+{
+	if (!ice->remote_ufrag)
+		return FALSE;
+	*ufrag = ice->remote_ufrag;
+	*pwd = ice->remote_pwd;
+	return TRUE;
+}
+
 void
 ncu_ice_get_stats (NcuIce *ice, NcuIceStats *stats)
 {
 	*stats = ice->stats;
+}
+
+gint64
+ncu_ice_get_turn_refresh_time (NcuIce *ice)
+{
+	return ice->turn_refresh_time;
 }

@@ -49,6 +49,11 @@ typedef struct {
 	NcuIceEndpoint local;       /* the local candidate's address */
 	NcuIceEndpoint local_base;  /* its base: the local socket's address */
 	NcuIceEndpoint remote;
+	/* local_base is one of our host UDP sockets: always for host and
+	 * srflx; for prflx only when libnice learned it on a host socket (it
+	 * also learns them through a TURN allocation, whose base is then the
+	 * relayed address, no socket of ours); never for relay. */
+	gboolean local_base_is_host;
 } NcuIceSelectedPair;
 
 typedef struct {
@@ -67,6 +72,11 @@ typedef struct {
 	guint n_servers;
 	const char *turn_username;  /* for every TURN server */
 	const char *turn_password;  /* secret: copied, wiped on free */
+	/* Time-limited credentials instead of turn_password (ncu-turn-auth.h):
+	 * every new session makes its own from this secret (copied, wiped on
+	 * free), turn_username being the user part. */
+	const char *turn_auth_secret;
+	guint turn_auth_lifetime;   /* seconds they are valid; 0: one day */
 	NcuCandidateTypes candidate_types;  /* 0 means all */
 	const char *const *exclude_interfaces; /* NULL-terminated globs, or NULL */
 	const char *tunnel_interface; /* always excluded, may be NULL */
@@ -103,6 +113,10 @@ typedef struct {
 /* One received datagram; @buf is valid during the call only. */
 typedef void (*NcuIceRecvFunc) (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data);
 
+/* Length of the prefix that marks our own control datagrams (see
+ * ncu_ice_set_control_func()). */
+#define NCU_ICE_CONTROL_PREFIX_LEN 4
+
 /*
  * Creates the agent (no sockets yet). Fails with a GError naming the
  * setting when the config cannot work (relay-only without a TURN server,
@@ -134,12 +148,29 @@ void ncu_ice_set_callbacks (NcuIce *ice, const NcuIceCallbacks *callbacks,
                             gpointer user_data);
 /* One receiver (the proxy); NULL to detach. */
 void ncu_ice_set_recv_func (NcuIce *ice, NcuIceRecvFunc func, gpointer user_data);
+/*
+ * Datagrams that start with @prefix (NCU_ICE_CONTROL_PREFIX_LEN bytes,
+ * copied) go to @func instead of the receiver: the service's own messages
+ * on the selected pair (the liveness probe, ncu-liveness.h), which must
+ * never reach WireGuard. NULL @func detaches. Costs one compare per
+ * received datagram.
+ */
+void ncu_ice_set_control_func (NcuIce *ice, const guint8 *prefix, NcuIceRecvFunc func,
+                               gpointer user_data);
 
 /*
  * Enumerates underlay addresses and starts gathering. Fails when no usable
  * address exists (the caller retries later) or sockets cannot be opened.
  */
 gboolean ncu_ice_gather (NcuIce *ice, GError **error);
+
+/*
+ * The addresses ICE would gather on now (the same rules as gathering:
+ * no loopback, tunnels, @tunnel_interface or names matching @exclude), as
+ * "<interface> <address>" strings, sorted, NULL-terminated (empty when
+ * there is none). For noticing that the underlay changed.
+ */
+GStrv ncu_ice_underlay_addresses (const char *const *exclude, const char *tunnel_interface);
 
 /*
  * Sets the remote credentials and candidates ("a=candidate:..." or
@@ -158,7 +189,19 @@ gboolean ncu_ice_set_remote (NcuIce *ice, const char *ufrag, const char *pwd,
  */
 gboolean ncu_ice_restart (NcuIce *ice, GError **error);
 
-/* Sends one datagram on the selected pair. FALSE (and counted) if none. */
+/*
+ * Like ncu_ice_restart(), but make-before-break: the selected pair of the
+ * session it replaces keeps carrying data (ncu_ice_send() and what arrives
+ * on it) until the new session selects a pair or is restarted or freed.
+ * For a pair that went silent and may come back (a NAT that forgot its
+ * mapping re-learns it from the next check) while the new session's offer
+ * may be slow to arrive. Nothing else of the old session (state, pair,
+ * candidates) is reported. Without a selected pair: ncu_ice_restart().
+ */
+gboolean ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error);
+
+/* Sends one datagram on the selected pair (or the pair a restart kept).
+ * FALSE (and counted) if none. */
 gboolean ncu_ice_send (NcuIce *ice, const void *buf, gsize len);
 /*
  * Sends datagrams in order, in as few system calls as the pair allows
@@ -178,12 +221,31 @@ const NcuIceSelectedPair *ncu_ice_get_selected_pair (NcuIce *ice);
 const char *const *ncu_ice_get_local_candidates (NcuIce *ice);
 gboolean ncu_ice_get_local_credentials (NcuIce *ice, const char **ufrag,
                                         const char **pwd);
+/* The remote credentials applied to this session (owned by @ice), or FALSE
+ * while there are none. */
+gboolean ncu_ice_get_remote_credentials (NcuIce *ice, const char **ufrag,
+                                         const char **pwd);
 void ncu_ice_get_stats (NcuIce *ice, NcuIceStats *stats);
+/*
+ * With time-limited TURN credentials: the monotonic time (as
+ * g_get_monotonic_time()) at which the current session's credentials are
+ * due for renewal, which takes a new session (ncu_ice_restart()). 0 when
+ * they never expire, or no TURN server is used.
+ */
+gint64 ncu_ice_get_turn_refresh_time (NcuIce *ice);
 
 const char *ncu_ice_state_to_string (NcuIceState state);
 const char *ncu_ice_candidate_type_to_string (NcuIceCandidateType type);
 /* "a.b.c.d:port" or "[x::y]:port", newly allocated. */
 char *ncu_ice_endpoint_to_string (const NcuIceEndpoint *endpoint);
+
+/* Socket buffers of the data path (the proxy's socket, the ICE sockets):
+ * the default ~208 KiB overflows within a burst at full rate (DESIGN.md
+ * section 6). */
+#define NCU_ICE_SOCKET_BUFFER (4 * 1024 * 1024)
+/* Raises @fd's receive and send buffers to NCU_ICE_SOCKET_BUFFER: past
+ * net.core.[rw]mem_max when we may (root), else as far as it allows. */
+void ncu_ice_raise_socket_buffers (int fd);
 
 G_END_DECLS
 

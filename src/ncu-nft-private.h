@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Inside the nft module: building nft scripts and reading nft's output.
- * Pure text functions, unit-tested without root (tests/nft/test-nft-script.c).
+ * Inside the nft module: building nft scripts and reading nft's output
+ * (pure text functions, unit-tested without root in tests/nft/
+ * test-nft-script.c), and reading rules over netlink (its parser is
+ * tested in tests/nft/test-nft-netlink.c).
  */
 #ifndef NCU_NFT_PRIVATE_H
 #define NCU_NFT_PRIVATE_H
@@ -42,10 +44,29 @@ void ncu_nft_append_peer_rules (GString *script, const char *table,
 /* "add table; delete table": removes the table whether it exists or not. */
 void ncu_nft_append_delete_table (GString *script, const char *table);
 
+/* An empty array of NcuNftRuleInfo that frees their comments. */
+GArray *ncu_nft_rule_info_array_new (void);
 /* Every line of @text with both a comment and a "# handle N" (array of
  * NcuNftRuleInfo, freeing its comments). */
 GArray *ncu_nft_parse_rules (const char *text);
 /* The rule of @rules tagged @comment, or NULL. */
 const NcuNftRuleInfo *ncu_nft_find_rule (GArray *rules, const char *comment);
+
+/* ---- ncu-nft-netlink.c ---- */
+
+struct nlmsghdr;
+
+/*
+ * Every rule of inet @table with a comment, with its handle and counter,
+ * read with one netlink dump (no nft run). An absent table gives an empty
+ * array; NULL and @error only when the kernel could not be asked.
+ */
+GArray *ncu_nft_netlink_list_rules (const char *table, GError **error);
+/*
+ * One message of that dump: appends the rule to @rules when it is an inet
+ * rule of @table that carries a comment. Anything else, or attributes too
+ * short for their type, is skipped (FALSE). Pure: unit-tested.
+ */
+gboolean ncu_nft_netlink_parse_rule (const struct nlmsghdr *nlh, const char *table, GArray *rules);
 
 #endif /* NCU_NFT_PRIVATE_H */

@@ -11,12 +11,18 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ncu-liveness-probe.h"
 #include "ncu-nft-private.h"
 
 /* STUN's magic cookie (RFC 5389) sits at bytes 4-7 of the UDP payload,
  * i.e. bits 96-127 from the start of the transport header. In WireGuard
  * messages those bytes are a random receiver index. */
 #define STUN_EXCLUSION "@th,96,32 != 0x2112a442"
+/* The liveness probe's magic (ncu-liveness-probe.h) is the first four
+ * bytes of the payload (bits 64-95); a WireGuard message starts with its
+ * type 1-4 and three zero bytes, so it never matches. The probe must
+ * reach libnice, whose socket the remote's service echoes it from. */
+#define PROBE_EXCLUSION "@th,64,32 != 0x%08x"
 
 char *
 ncu_nft_table_name_for (const char *ifname)
@@ -102,9 +108,9 @@ ncu_nft_append_peer_rules (GString *script, const char *table, const guint8 key[
 	                        egress);
 	g_string_append_printf (script,
 	                        "add rule inet %s ingress %s saddr %s %s daddr %s udp sport %u udp dport %u "
-	                        STUN_EXCLUSION " counter udp dport set %u comment \"%s\"\n",
+	                        STUN_EXCLUSION " " PROBE_EXCLUSION " counter udp dport set %u comment \"%s\"\n",
 	                        table, ip, remote, ip, base, pair->remote.port, pair->local_base.port,
-	                        wg_port, ingress);
+	                        NCU_LIVENESS_MAGIC_U32, wg_port, ingress);
 }
 
 static gboolean
@@ -155,12 +161,20 @@ rule_info_clear (gpointer data)
 }
 
 GArray *
-ncu_nft_parse_rules (const char *text)
+ncu_nft_rule_info_array_new (void)
 {
 	GArray *rules = g_array_new (FALSE, TRUE, sizeof (NcuNftRuleInfo));
-	g_auto (GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
 
 	g_array_set_clear_func (rules, rule_info_clear);
+	return rules;
+}
+
+GArray *
+ncu_nft_parse_rules (const char *text)
+{
+	GArray *rules = ncu_nft_rule_info_array_new ();
+	g_auto (GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
+
 	for (guint i = 0; lines[i]; i++) {
 		NcuNftRuleInfo info = { 0 };
 

@@ -427,8 +427,8 @@ ncu_nft_pair_qualifies (const NcuIceSelectedPair *pair, const char **why)
 		reason = "no selected pair";
 	else if (pair->local_type == NCU_ICE_CANDIDATE_RELAY)
 		reason = "our candidate is relayed (TURN): only the proxy can send through it";
-	else if (pair->local_type != NCU_ICE_CANDIDATE_HOST && pair->local_type != NCU_ICE_CANDIDATE_SRFLX)
-		reason = "our candidate is peer-reflexive";
+	else if (pair->local_type == NCU_ICE_CANDIDATE_PRFLX && !pair->local_base_is_host)
+		reason = "our candidate is peer-reflexive and its base is no host socket of ours";
 	else if (pair->local_base.family != AF_INET && pair->local_base.family != AF_INET6)
 		reason = "unknown address family";
 	else if (pair->remote.family != pair->local_base.family)
@@ -538,7 +538,9 @@ ncu_nft_get_counters (NcuNft *nft, const guint8 peer_key[NCU_KEY_LEN], NcuNftCou
 		             "table %s has no rules for this peer", nft->table);
 		return FALSE;
 	}
-	rules = list_rules (nft, error);
+	/* Status calls come here for every peer: a netlink dump, not an nft
+	 * run (see ncu-nft-netlink.c). */
+	rules = ncu_nft_netlink_list_rules (nft->table, error);
 	if (!rules)
 		return FALSE;
 	egress = ncu_nft_find_rule (rules, egress_comment);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The in-kernel fast path (DESIGN.md section 6): while a peer's selected
- * ICE pair has a host or server-reflexive candidate on our side, WireGuard
+ * ICE pair has a direct candidate on our side (host, server-reflexive, or
+ * peer-reflexive on a host socket), WireGuard
  * sends and receives on its own socket and nftables rewrites ports, so the
  * data never passes through our process.
  *
@@ -29,9 +30,9 @@
  *     lost.)
  *   disconnect: ncu_nft_free() (deletes the table).
  *
- * Every call is synchronous: one `nft -f -` run (an atomic transaction),
+ * Every update is synchronous: one `nft -f -` run (an atomic transaction),
  * bounded by a timeout, with no other source of the caller's main context
- * dispatched meanwhile.
+ * dispatched meanwhile. Counters are read over netlink (no process).
  */
 #ifndef NCU_NFT_H
 #define NCU_NFT_H
@@ -86,10 +87,13 @@ void ncu_nft_set_timeout (NcuNft *nft, guint timeout_ms);
 gboolean ncu_nft_available (GError **error);
 
 /*
- * Whether @pair can use the fast path: our candidate is host or srflx (the
- * remote may be anything, even a relay), both ends of one family, ports
- * set. A relayed local candidate has no socket of ours to rewrite to: it
- * stays on the proxy. @why (optional) gets a static reason when not.
+ * Whether @pair can use the fast path: our candidate is host, srflx, or
+ * prflx learned on a host socket (local_base_is_host: like srflx, it is a
+ * NAT mapping of a real local socket whose base address and port the rules
+ * use); the remote may be anything, even a relay; both ends of one family,
+ * ports set. A relayed local candidate (or a prflx learned through TURN)
+ * has no socket of ours to rewrite to: it stays on the proxy. @why
+ * (optional) gets a static reason when not.
  */
 gboolean ncu_nft_pair_qualifies (const NcuIceSelectedPair *pair, const char **why);
 
@@ -109,7 +113,8 @@ gboolean ncu_nft_remove_peer (NcuNft *nft, const guint8 peer_key[NCU_KEY_LEN], G
 /* Whether rules for @peer_key are installed (as far as we know). */
 gboolean ncu_nft_has_peer (NcuNft *nft, const guint8 peer_key[NCU_KEY_LEN]);
 
-/* Reads the peer's counters back from the kernel (one nft run). */
+/* Reads the peer's counters back from the kernel: one netlink dump of the
+ * table, no nft run, so status calls stay cheap. */
 gboolean ncu_nft_get_counters (NcuNft *nft, const guint8 peer_key[NCU_KEY_LEN],
                                NcuNftCounters *counters, GError **error);
 

@@ -213,6 +213,20 @@ check_heard (NcuPeerPath *path)
 	return path->heard;
 }
 
+/* A timeout source of its own for every interval of a back-off: a
+ * timeout's dispatch resets its ready time after the callback, so
+ * g_source_set_ready_time from inside the callback would be lost. */
+static GSource *
+schedule (NcuPeerPath *path, guint ms, GSourceFunc func, const char *name)
+{
+	GSource *source = g_timeout_source_new (ms);
+
+	g_source_set_callback (source, func, path, NULL);
+	g_source_set_static_name (source, name);
+	g_source_attach (source, ncu_ice_get_context (path->env.ice));
+	return source;
+}
+
 static void
 stop_polling (NcuPeerPath *path)
 {
@@ -234,8 +248,9 @@ on_poll (gpointer data)
 		return G_SOURCE_REMOVE;
 	}
 	path->poll_ms = MIN (path->poll_ms * 2, POLL_MAX_MS);
-	g_source_set_ready_time (path->poll_source, g_get_monotonic_time () + path->poll_ms * 1000);
-	return G_SOURCE_CONTINUE;
+	g_clear_pointer (&path->poll_source, g_source_unref);
+	path->poll_source = schedule (path, path->poll_ms, on_poll, "ncu-peer-path poll");
+	return G_SOURCE_REMOVE;
 }
 
 static void
@@ -244,10 +259,7 @@ start_polling (NcuPeerPath *path)
 	if (path->poll_source)
 		return;
 	path->poll_ms = POLL_FIRST_MS;
-	path->poll_source = g_timeout_source_new (path->poll_ms);
-	g_source_set_callback (path->poll_source, on_poll, path, NULL);
-	g_source_set_static_name (path->poll_source, "ncu-peer-path poll");
-	g_source_attach (path->poll_source, ncu_ice_get_context (path->env.ice));
+	path->poll_source = schedule (path, path->poll_ms, on_poll, "ncu-peer-path poll");
 }
 
 /*
@@ -280,8 +292,9 @@ on_verify (gpointer data)
 		g_clear_pointer (&path->verify_source, g_source_unref);
 		return G_SOURCE_REMOVE;
 	}
-	g_source_set_ready_time (path->verify_source, g_get_monotonic_time () + path->verify_ms * 1000);
-	return G_SOURCE_CONTINUE;
+	g_clear_pointer (&path->verify_source, g_source_unref);
+	path->verify_source = schedule (path, path->verify_ms, on_verify, "ncu-peer-path verify");
+	return G_SOURCE_REMOVE;
 }
 
 static void
@@ -298,10 +311,7 @@ start_verifying (NcuPeerPath *path)
 {
 	stop_verifying (path);
 	path->verify_ms = VERIFY_FIRST_MS;
-	path->verify_source = g_timeout_source_new (path->verify_ms);
-	g_source_set_callback (path->verify_source, on_verify, path, NULL);
-	g_source_set_static_name (path->verify_source, "ncu-peer-path verify");
-	g_source_attach (path->verify_source, ncu_ice_get_context (path->env.ice));
+	path->verify_source = schedule (path, path->verify_ms, on_verify, "ncu-peer-path verify");
 }
 
 /* ---- entering and leaving ---- */

@@ -9,7 +9,8 @@
  * The decision, per peer and per selected pair (proxy-mode):
  *   userspace: always the proxy; no nft table is ever made;
  *   nftables:  the fast path whenever the pair qualifies
- *              (ncu_nft_pair_qualifies: our candidate host or srflx);
+ *              (ncu_nft_pair_qualifies: our candidate host, srflx,
+ *              or prflx on a host socket);
  *   auto:      the same, when the nft program exists.
  * A relayed local candidate, a missing nft or a failed nft run keep the
  * proxy (with a log line and a reason in the status); the tunnel never

@@ -8,6 +8,7 @@
 
 #include "ncu-ice.h"
 #include "ncu-ipconfig.h"
+#include "ncu-liveness-probe.h"
 #include "ncu-peer.h"
 #include "ncu-proxy.h"
 
@@ -17,8 +18,12 @@
 #define RESTART_JITTER_MIN_MS 100
 #define RESTART_DELAY_MAX_MS 30000
 /* How long the non-initiating side waits for the remote's handshake
- * before it sends WireGuard's own (see ncu_proxy_set_initiator). */
-#define HANDSHAKE_GRACE_MS 1000
+ * before it sends WireGuard's own (see ncu_proxy_set_initiator). The
+ * controlling side kicks its handshake when its own ICE connects, which
+ * on a loaded machine can come a second or more after ours; the grace
+ * only matters when that kick failed, and WireGuard would retry after 5 s
+ * anyway. */
+#define HANDSHAKE_GRACE_MS 3000
 
 struct _NcuPeer {
 	NcuPeerEnv env;
@@ -29,19 +34,24 @@ struct _NcuPeer {
 	NcuIce *ice;
 	NcuProxy *proxy;
 	NcuPeerPath *path;               /* proxy or fast path */
+	NcuLiveness *liveness;           /* the watchdog; NULL without a monitor */
 
 	guint64 local_session;           /* our current ICE session */
 	guint64 built_against;           /* remote session it answers, 0: fresh */
 	guint64 remote_session;          /* remote session applied to ours, 0: none */
 	gboolean gathered;
+	gboolean kept_path;              /* the session was started keeping the old pair */
 	NcuSignalPayload *offer;         /* our current offer, for republishing */
 
 	guint restart_delay_ms;
 	guint restart_source;
 	guint restarts;
+	guint turn_refresh_source;       /* time-limited TURN credentials due */
+	guint turn_renewals;
 };
 
 static void peer_new_session (NcuPeer *peer, const NcuSignalPayload *against);
+static void peer_new_session_keeping_path (NcuPeer *peer);
 
 static char *
 peer_display_name (const NcuPeerConfig *config)
@@ -180,7 +190,81 @@ peer_apply_remote (NcuPeer *peer, const NcuSignalPayload *offer)
 	return TRUE;
 }
 
+/* ---- the liveness watchdog (ncu-liveness.h) ---- */
+
+/* ICE connected: the session's passwords key the probes. */
+static void
+peer_watch (NcuPeer *peer)
+{
+	const char *local_ufrag, *local_pwd, *remote_ufrag, *remote_pwd;
+
+	if (!peer->liveness)
+		return;
+	if (!ncu_ice_get_local_credentials (peer->ice, &local_ufrag, &local_pwd) ||
+	    !ncu_ice_get_remote_credentials (peer->ice, &remote_ufrag, &remote_pwd))
+		return;
+	ncu_liveness_start (peer->liveness, local_pwd, remote_pwd);
+}
+
+static void
+peer_unwatch (NcuPeer *peer)
+{
+	if (peer->liveness)
+		ncu_liveness_stop (peer->liveness);
+}
+
+static gboolean
+on_liveness_send (const guint8 *buf, gsize len, gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	return ncu_ice_send (peer->ice, buf, len);
+}
+
+/* The selected pair went silent: a fresh session at once (the watchdog
+ * holds off repeated restarts itself), keeping the old path meanwhile. */
+static void
+on_liveness_restart (gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	peer->restarts++;
+	peer_new_session_keeping_path (peer);
+}
+
+static void
+on_control_datagram (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	ncu_liveness_receive (peer->liveness, buf, len);
+}
+
+static void
+peer_create_liveness (NcuPeer *peer)
+{
+	NcuLivenessEnv env = { 0 };
+
+	if (!peer->env.liveness)
+		return;
+	env.peer_key = peer->config->public_key;
+	env.name = peer->name;
+	env.send = on_liveness_send;
+	env.restart = on_liveness_restart;
+	env.user_data = peer;
+	peer->liveness = ncu_liveness_new (peer->env.liveness, &env);
+	ncu_ice_set_control_func (peer->ice, ncu_liveness_probe_magic (), on_control_datagram, peer);
+}
+
 /* ---- ICE state ---- */
+
+static void
+peer_retry (NcuPeer *peer)
+{
+	peer->restarts++;
+	g_message ("peer %s: restarting ICE (restart %u)", peer->name, peer->restarts);
+	peer_new_session (peer, NULL);
+}
 
 static gboolean
 on_restart_timeout (gpointer user_data)
@@ -188,9 +272,7 @@ on_restart_timeout (gpointer user_data)
 	NcuPeer *peer = user_data;
 
 	peer->restart_source = 0;
-	peer->restarts++;
-	g_message ("peer %s: restarting ICE (restart %u)", peer->name, peer->restarts);
-	peer_new_session (peer, NULL);
+	peer_retry (peer);
 	return G_SOURCE_REMOVE;
 }
 
@@ -208,6 +290,18 @@ peer_schedule_restart (NcuPeer *peer)
 	                                RESTART_DELAY_MAX_MS);
 }
 
+/* A session that kept the old path connected: what a new session does at
+ * its start (see peer_new_session) happens now, on the new pair. */
+static void
+peer_leave_kept_path (NcuPeer *peer)
+{
+	peer->kept_path = FALSE;
+	ncu_peer_path_reset (peer->path, "new ICE session");
+	if (peer->controlling)
+		peer_reset_wg_session (peer);
+	ncu_peer_path_begin (peer->path);
+}
+
 static void
 on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 {
@@ -216,6 +310,8 @@ on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 	g_info ("peer %s: ICE %s", peer->name, ncu_ice_state_to_string (state));
 	switch (state) {
 	case NCU_ICE_STATE_CONNECTED:
+		if (peer->kept_path)
+			peer_leave_kept_path (peer);
 		/* A working path that fails is retried at once: libnice already
 		 * waited 10 s for consent. Back-off is for peers that stay away. */
 		peer->restart_delay_ms = 0;
@@ -225,8 +321,10 @@ on_state_changed (NcuIce *ice, NcuIceState state, gpointer user_data)
 		if (peer->controlling)
 			peer_kick_handshake (peer);
 		ncu_peer_path_update (peer->path);
+		peer_watch (peer);
 		break;
 	case NCU_ICE_STATE_FAILED:
+		peer_unwatch (peer);
 		ncu_peer_path_reset (peer->path, "ICE failed");
 		ncu_peer_path_begin (peer->path);
 		ncu_proxy_set_ready (peer->proxy, FALSE);
@@ -256,6 +354,61 @@ static const NcuIceCallbacks ice_callbacks = {
 	.selected_pair = on_selected_pair,
 };
 
+/* ---- time-limited TURN credentials ---- */
+
+/*
+ * Whether the session still needs its TURN allocation, whose credentials
+ * are about to expire: it sends through our relay, or has no path yet (its
+ * offer lists relay candidates). A session on another path keeps going;
+ * its next session, whenever ICE needs one, gets fresh credentials.
+ */
+static gboolean
+peer_turn_refresh_needed (NcuPeer *peer)
+{
+	const NcuIceSelectedPair *pair = ncu_ice_get_selected_pair (peer->ice);
+
+	switch (ncu_ice_get_state (peer->ice)) {
+	case NCU_ICE_STATE_CONNECTED:
+		return pair && pair->local_type == NCU_ICE_CANDIDATE_RELAY;
+	case NCU_ICE_STATE_FAILED:
+		return FALSE;  /* a restart is on its way */
+	default:
+		return TRUE;
+	}
+}
+
+static gboolean
+on_turn_refresh (gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	peer->turn_refresh_source = 0;
+	if (peer->restart_source || !peer_turn_refresh_needed (peer)) {
+		g_debug ("peer %s: TURN credentials expire soon; kept: the session does not use "
+		         "our relay, or a restart is due", peer->name);
+		return G_SOURCE_REMOVE;
+	}
+	peer->turn_renewals++;
+	g_message ("peer %s: TURN credentials expire soon, new ICE session with fresh ones (renewal %u)",
+	           peer->name, peer->turn_renewals);
+	peer_new_session (peer, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+/* Watches the new session's credentials, if they expire. */
+static void
+peer_watch_turn_credentials (NcuPeer *peer)
+{
+	gint64 at = ncu_ice_get_turn_refresh_time (peer->ice);
+	gint64 delay_ms;
+
+	g_clear_handle_id (&peer->turn_refresh_source, g_source_remove);
+	if (at <= 0)
+		return;
+	delay_ms = MAX (at - g_get_monotonic_time (), 0) / 1000;
+	peer->turn_refresh_source = g_timeout_add ((guint) MIN (delay_ms, G_MAXUINT), on_turn_refresh, peer);
+}
+
 /*
  * Starts a new session of ours: against @against (an offer we answer), or
  * fresh (NULL). The first session uses the agent as created; later ones
@@ -268,6 +421,9 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 	gboolean first = peer->local_session == 0;
 
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	g_clear_handle_id (&peer->turn_refresh_source, g_source_remove);
+	peer_unwatch (peer);
+	peer->kept_path = FALSE;
 	/* Off the fast path while the old ICE socket still exists. */
 	ncu_peer_path_reset (peer->path, "new ICE session");
 	ncu_proxy_set_ready (peer->proxy, FALSE);
@@ -282,12 +438,40 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 		goto fail;
 	if (first && !ncu_ice_gather (peer->ice, &error))
 		goto fail;
+	peer_watch_turn_credentials (peer);
 	if (against)
 		peer_apply_remote (peer, against);
 	return;
 fail:
 	g_warning ("peer %s: cannot start an ICE session: %s", peer->name, error->message);
 	peer_schedule_restart (peer);
+}
+
+/*
+ * A fresh session of ours that lets the old pair carry WireGuard's packets
+ * until the new one connects (make-before-break; ncu_ice_restart_keeping_pair):
+ * the proxy keeps forwarding, the fast path stays, WireGuard keeps its
+ * session. When the remote answers, the new pair takes over at CONNECTED
+ * (peer_leave_kept_path). Used when the pair went silent: it may come back
+ * before the new session's offer gets through (a NAT that forgot its
+ * mappings drops the broker's TCP connection too).
+ */
+static void
+peer_new_session_keeping_path (NcuPeer *peer)
+{
+	g_autoptr (GError) error = NULL;
+
+	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	peer_unwatch (peer);
+	peer->local_session = ncu_signal_session_id_new ();
+	peer->built_against = 0;
+	peer->remote_session = 0;
+	peer->gathered = FALSE;
+	peer->kept_path = TRUE;
+	if (!ncu_ice_restart_keeping_pair (peer->ice, &error)) {
+		g_warning ("peer %s: cannot start an ICE session: %s", peer->name, error->message);
+		peer_schedule_restart (peer);
+	}
 }
 
 static gboolean
@@ -347,6 +531,26 @@ ncu_peer_republish (NcuPeer *peer)
 }
 
 void
+ncu_peer_restart (NcuPeer *peer, const char *why)
+{
+	if (peer->local_session == 0)
+		return;
+	peer->restarts++;
+	g_message ("peer %s: %s: starting a fresh ICE session (restart %u)", peer->name, why,
+	           peer->restarts);
+	peer_new_session (peer, NULL);
+}
+
+void
+ncu_peer_retry_now (NcuPeer *peer)
+{
+	if (!peer->restart_source)
+		return;
+	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	peer_retry (peer);
+}
+
+void
 ncu_peer_start (NcuPeer *peer)
 {
 	if (peer->local_session == 0)
@@ -365,6 +569,8 @@ peer_create_ice (const NcuPeerEnv *env, gboolean controlling, GError **error)
 	cfg.n_servers = profile->ice_servers->len;
 	cfg.turn_username = profile->ice_username;
 	cfg.turn_password = profile->ice_password;
+	cfg.turn_auth_secret = profile->ice_auth_secret;
+	cfg.turn_auth_lifetime = profile->ice_auth_lifetime;
 	cfg.candidate_types = profile->ice_candidate_types;
 	cfg.exclude_interfaces = (const char *const *) profile->ice_interfaces_exclude;
 	cfg.tunnel_interface = env->tunnel_ifname;
@@ -413,6 +619,7 @@ ncu_peer_new (const NcuPeerEnv *env, const NcuPeerConfig *config, GError **error
 	if (!peer_configure_wg (peer, error))
 		return NULL;
 	peer_create_path (peer);
+	peer_create_liveness (peer);
 	return g_steal_pointer (&peer);
 }
 
@@ -465,7 +672,11 @@ ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info)
 	                       g_variant_new_string (ncu_ice_state_to_string (ncu_ice_get_state (peer->ice))));
 	status_add_pair (&b, peer);
 	g_variant_builder_add (&b, "{sv}", "restarts", g_variant_new_uint32 (peer->restarts));
+	if (peer->env.profile->ice_auth_secret)
+		g_variant_builder_add (&b, "{sv}", "turn-renewals", g_variant_new_uint32 (peer->turn_renewals));
 	ncu_peer_path_add_status (peer->path, &b);
+	if (peer->liveness)
+		ncu_liveness_add_status (peer->liveness, &b);
 	g_variant_builder_add (&b, "{sv}", "proxy-to-peer-bytes", g_variant_new_uint64 (ps.wg_to_ice_bytes));
 	g_variant_builder_add (&b, "{sv}", "proxy-from-peer-bytes", g_variant_new_uint64 (ps.ice_to_wg_bytes));
 	if (is.gathering_us >= 0)
@@ -484,6 +695,11 @@ ncu_peer_free (NcuPeer *peer)
 	if (!peer)
 		return;
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
+	g_clear_handle_id (&peer->turn_refresh_source, g_source_remove);
+	/* The watchdog sends on the session and is its control receiver. */
+	if (peer->liveness)
+		ncu_ice_set_control_func (peer->ice, NULL, NULL, NULL);
+	g_clear_pointer (&peer->liveness, ncu_liveness_free);
 	/* The path borrows the proxy and the session; the proxy is the
 	 * session's receiver: they go first. */
 	g_clear_pointer (&peer->path, ncu_peer_path_free);

@@ -27,11 +27,21 @@
  * Data path: the proxy, or the nftables fast path once ICE is connected
  * on a pair that allows it (ncu-peer-path.h). Every ICE failure and every
  * new session goes back to the proxy first.
+ *
+ * Liveness: while ICE is connected, a watchdog (ncu-liveness.h) notices a
+ * pair that silently stopped carrying data (WireGuard unanswered, probe
+ * unanswered: about 3 s) and starts a fresh session at once, as a
+ * self-initiated restart, make-before-break: the old pair keeps carrying
+ * WireGuard's packets (proxy and fast path alike) until the new session
+ * connects, since it may revive first (NATs that forgot their mappings
+ * often broke the broker's TCP connection too, so the new offer can take
+ * a while). libnice's consent freshness stays as the slower net.
  */
 #ifndef NCU_PEER_H
 #define NCU_PEER_H
 
 #include <glib.h>
+#include "ncu-liveness.h"
 #include "ncu-peer-path.h"
 #include "ncu-profile.h"
 #include "ncu-signal-payload.h"
@@ -53,6 +63,8 @@ typedef struct {
 	/* The connection's nft table (made on first use); NULL only with
 	 * proxy-mode=userspace. */
 	NcuPeerPathNftFunc get_nft;
+	/* The tunnel's liveness monitor; NULL: no watchdog. */
+	NcuLivenessMonitor *liveness;
 	gpointer user_data;
 } NcuPeerEnv;
 
@@ -65,6 +77,13 @@ void ncu_peer_start (NcuPeer *peer);
 void ncu_peer_handle_payload (NcuPeer *peer, const NcuSignalPayload *payload);
 /* Signaling (re)connected: publish our current offer again. */
 void ncu_peer_republish (NcuPeer *peer);
+/* Starts a fresh ICE session now (new id and credentials, a new offer),
+ * e.g. because the underlay changed (@why, for the log). Nothing before
+ * ncu_peer_start(). */
+void ncu_peer_restart (NcuPeer *peer, const char *why);
+/* A restart is waiting out its back-off (ICE failed, gathering found no
+ * address): do it now, e.g. because the network is back. */
+void ncu_peer_retry_now (NcuPeer *peer);
 const guint8 *ncu_peer_get_public_key (NcuPeer *peer);
 /* a{sv} for the status API; @wg_info may be NULL. */
 GVariant *ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info);

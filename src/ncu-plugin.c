@@ -146,18 +146,25 @@ real_need_secrets (NMVpnServicePlugin *plugin, NMConnection *connection,
                    const char **setting_name, GError **error)
 {
 	NMSettingVpn *s_vpn = nm_connection_get_setting_vpn (connection);
+	gboolean turn_auth;
 
 	if (!s_vpn) {
 		g_set_error_literal (error, NM_VPN_PLUGIN_ERROR, NM_VPN_PLUGIN_ERROR_INVALID_CONNECTION,
 		                     "the connection has no VPN setting");
 		return FALSE;
 	}
+	/* Time-limited TURN credentials replace the TURN password; their
+	 * secret is in use when it or its -flags key is there (the user name
+	 * is optional with them). */
+	turn_auth = nm_setting_vpn_get_data_item (s_vpn, NCU_KEY_ICE_AUTH_SECRET NCU_FLAGS_SUFFIX)
+	            || nm_setting_vpn_get_secret (s_vpn, NCU_KEY_ICE_AUTH_SECRET);
 	/* Only the private key is always needed; passwords go with their
 	 * user names, which may be absent. */
 	if (secret_missing (s_vpn, NCU_KEY_PRIVATE_KEY)
 	    || (nm_setting_vpn_get_data_item (s_vpn, NCU_KEY_SIGNALING_USERNAME)
 	        && secret_missing (s_vpn, NCU_KEY_SIGNALING_PASSWORD))
-	    || (nm_setting_vpn_get_data_item (s_vpn, NCU_KEY_ICE_USERNAME)
+	    || (turn_auth && secret_missing (s_vpn, NCU_KEY_ICE_AUTH_SECRET))
+	    || (!turn_auth && nm_setting_vpn_get_data_item (s_vpn, NCU_KEY_ICE_USERNAME)
 	        && secret_missing (s_vpn, NCU_KEY_ICE_PASSWORD))) {
 		*setting_name = NM_SETTING_VPN_SETTING_NAME;
 		return TRUE;

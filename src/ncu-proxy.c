@@ -26,7 +26,6 @@
 #define BATCH_SIZE 32
 #define SLOT_SIZE 65536           /* any UDP payload WireGuard may send */
 #define MAX_BATCHES_PER_WAKEUP 8  /* then let other sources run */
-#define SOCKET_BUFFER (4 * 1024 * 1024)
 #define DEFAULT_GRACE_MS 200
 
 typedef enum {
@@ -46,7 +45,7 @@ struct _NcuProxy {
 	GSource *grace_source;
 	GQueue held;                  /* of GBytes*, oldest first */
 	GBytes *own_initiation;       /* non-initiator: the latest one WireGuard made, held apart */
-	gboolean remote_initiated;    /* an initiation came from the remote while not forwarding */
+	gboolean heard_remote;        /* a packet came from the remote since the last "not ready" */
 	GBytes *initiation;           /* our last handshake initiation, unanswered */
 	GSource *resend_source;
 	guint resend_delay_ms;
@@ -88,14 +87,17 @@ batch_unref (void)
 /* ---- WireGuard's first handshake ----
  *
  * WireGuard message type 1 (a little-endian 32-bit word), 148 bytes. Two
- * initiations crossing each other cost WireGuard 5 s: until ICE connects,
- * the non-initiating side keeps its own latest initiation apart and holds
- * everything else (its answers to the remote's initiation above all). It
- * sends that initiation only if the remote does not initiate: when the
- * remote's first packet is something else (its WireGuard still has a
- * session with our previous incarnation, after our restart, and sends
- * data we cannot read) or nothing comes within the grace time. Dropping
- * it instead would leave WireGuard to retry after 5 s.
+ * initiations crossing each other cost WireGuard 5 s (about one connect in
+ * ten did that under load). So the non-initiating side sends no initiation
+ * of its own until the first packet from the remote has arrived: until
+ * then it keeps WireGuard's latest initiation apart and holds everything
+ * else (its answers to the remote's initiation above all), also after ICE
+ * connects, when it would otherwise forward at once. The remote's first
+ * packet drops that initiation, whatever the packet is: the initiating
+ * side (ncu-peer.c) always starts a new handshake when ICE connects, so
+ * its initiation comes even when stale data it held comes first. Only
+ * when nothing comes within the grace time (the remote could not start
+ * its handshake) does our own initiation go out.
  *
  * The initiating side's first initiation may reach the remote before the
  * remote's ICE agent accepts data on the new pair, and WireGuard would
@@ -127,6 +129,17 @@ stop_resending (NcuProxy *proxy)
 	g_clear_pointer (&proxy->initiation, g_bytes_unref);
 }
 
+static gboolean on_resend (gpointer data);
+
+static void
+schedule_resend (NcuProxy *proxy)
+{
+	proxy->resend_source = g_timeout_source_new (proxy->resend_delay_ms);
+	g_source_set_callback (proxy->resend_source, on_resend, proxy, NULL);
+	g_source_set_static_name (proxy->resend_source, "ncu-proxy resend");
+	g_source_attach (proxy->resend_source, ncu_ice_get_context (proxy->ice));
+}
+
 static gboolean
 on_resend (gpointer data)
 {
@@ -141,9 +154,11 @@ on_resend (gpointer data)
 		g_clear_pointer (&proxy->initiation, g_bytes_unref);
 		return G_SOURCE_REMOVE;
 	}
-	g_source_set_ready_time (proxy->resend_source,
-	                         g_get_monotonic_time () + proxy->resend_delay_ms * 1000);
-	return G_SOURCE_CONTINUE;
+	/* A new source: a timeout's dispatch resets its ready time after
+	 * the callback, so g_source_set_ready_time here would be lost. */
+	g_clear_pointer (&proxy->resend_source, g_source_unref);
+	schedule_resend (proxy);
+	return G_SOURCE_REMOVE;
 }
 
 /* An initiation of ours just went out: repeat it until answered. */
@@ -155,10 +170,7 @@ note_initiation (NcuProxy *proxy, const guint8 *buf, gsize len)
 	stop_resending (proxy);
 	proxy->initiation = g_bytes_new (buf, len);
 	proxy->resend_delay_ms = RESEND_FIRST_MS;
-	proxy->resend_source = g_timeout_source_new (RESEND_FIRST_MS);
-	g_source_set_callback (proxy->resend_source, on_resend, proxy, NULL);
-	g_source_set_static_name (proxy->resend_source, "ncu-proxy resend");
-	g_source_attach (proxy->resend_source, ncu_ice_get_context (proxy->ice));
+	schedule_resend (proxy);
 }
 
 /* ---- holding ---- */
@@ -171,8 +183,8 @@ settle_own_initiation (NcuProxy *proxy)
 
 	if (!own)
 		return;
-	if (proxy->remote_initiated) {
-		/* Our WireGuard answers the remote's: ours would cross it. */
+	if (proxy->heard_remote) {
+		/* The remote initiates (or is about to): ours would cross it. */
 		proxy->stats.dropped_hold++;
 	} else {
 		gsize len;
@@ -224,7 +236,6 @@ flush_held (NcuProxy *proxy)
 	GBytes *bytes;
 
 	settle_own_initiation (proxy);
-	proxy->remote_initiated = FALSE;
 	while ((bytes = g_queue_pop_head (&proxy->held))) {
 		gsize len;
 		const guint8 *buf = g_bytes_get_data (bytes, &len);
@@ -338,10 +349,9 @@ on_ice_recv (NcuIce *ice, guint8 *buf, gsize len, gpointer data)
 	 * need it): stop repeating it. */
 	if (proxy->initiation)
 		stop_resending (proxy);
-	if (proxy->state != FORWARDING && is_handshake_initiation (buf, len))
-		proxy->remote_initiated = TRUE;
+	proxy->heard_remote = TRUE;
 	/* The remote's first packet ends the wait: what we hold (our answers,
-	 * data) goes out behind it. */
+	 * data) goes out behind it, our own initiation does not. */
 	if (proxy->state == GRACE) {
 		cancel_grace (proxy);
 		proxy->state = FORWARDING;
@@ -358,19 +368,6 @@ on_ice_recv (NcuIce *ice, guint8 *buf, gsize len, gpointer data)
 
 /* ---- setup ---- */
 
-/* As root, SO_*BUFFORCE passes net.core.[rw]mem_max; otherwise the plain
- * option gets what the limit allows. */
-static void
-raise_buffer (int fd, int force_option, int option)
-{
-	int size = SOCKET_BUFFER;
-
-	if (setsockopt (fd, SOL_SOCKET, force_option, &size, sizeof size) == 0)
-		return;
-	if (setsockopt (fd, SOL_SOCKET, option, &size, sizeof size) < 0)
-		g_debug ("proxy: cannot raise socket buffer: %s", g_strerror (errno));
-}
-
 static int
 open_socket (guint16 wg_port, guint16 *port, GError **error)
 {
@@ -381,8 +378,7 @@ open_socket (guint16 wg_port, guint16 *port, GError **error)
 
 	if (fd < 0)
 		goto fail;
-	raise_buffer (fd, SO_RCVBUFFORCE, SO_RCVBUF);
-	raise_buffer (fd, SO_SNDBUFFORCE, SO_SNDBUF);
+	ncu_ice_raise_socket_buffers (fd);
 	step = "bind";
 	if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
 		goto fail;
@@ -481,13 +477,16 @@ ncu_proxy_set_ready (NcuProxy *proxy, gboolean ready)
 	if (!ready) {
 		cancel_grace (proxy);
 		stop_resending (proxy);
-		proxy->remote_initiated = FALSE;
+		proxy->heard_remote = FALSE;
 		proxy->state = HOLDING;
 		return;
 	}
 	if (proxy->state != HOLDING)
 		return;
-	if (proxy->initiator || (g_queue_is_empty (&proxy->held) && !proxy->own_initiation)) {
+	/* A non-initiator waits for the remote even when it holds nothing: an
+	 * initiation WireGuard makes right after this would cross the
+	 * remote's. */
+	if (proxy->initiator || proxy->heard_remote) {
 		proxy->state = FORWARDING;
 		flush_held (proxy);
 	} else {

@@ -48,9 +48,12 @@ guint16 ncu_proxy_get_port (NcuProxy *proxy);
  * Whether this side starts WireGuard's first handshake (default TRUE).
  * Simultaneous initiations collide and cost WireGuard 5 s, so exactly one
  * side of a pair should be the initiator. On ready, the initiator flushes
- * what it holds; the other side waits up to @grace_ms for the first packet
- * from the remote, then flushes what it holds: its own latest initiation
- * only if the remote's packet was not an initiation (or nothing came).
+ * what it holds; the other side sends none of WireGuard's handshake
+ * initiations until the first packet from the remote has arrived (then it
+ * flushes what it holds and drops its own initiation), or until @grace_ms
+ * pass with nothing from the remote (then its own latest initiation goes
+ * out first). Until then it holds everything, whether or not it held
+ * anything at ready.
  */
 void ncu_proxy_set_initiator (NcuProxy *proxy, gboolean initiator, guint grace_ms);
 

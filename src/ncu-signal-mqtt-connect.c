@@ -263,6 +263,20 @@ on_resolved (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 void
+ncu_signal_mqtt_reconnect (NcuSignalMqtt *self, gboolean drop, const char *why)
+{
+	if (self->state == NCU_SIGNAL_MQTT_CONNECTED && drop) {
+		/* Retried within NCU_SIGNAL_MQTT_LOST_RETRY_MS, like a lost one. */
+		ncu_signal_mqtt_attempt_failed (self, "reconnecting to the signaling broker: %s", why);
+	} else if (self->state == NCU_SIGNAL_MQTT_WAITING) {
+		g_clear_handle_id (&self->retry_id, g_source_remove);
+		self->backoff_ms = NCU_SIGNAL_MQTT_BACKOFF_MIN_MS;
+		ncu_signal_mqtt_begin_attempt (self);
+	}
+	/* Resolving or connecting: that attempt already uses the new network. */
+}
+
+void
 ncu_signal_mqtt_begin_attempt (NcuSignalMqtt *self)
 {
 	g_autoptr (GResolver) resolver = g_resolver_get_default ();

@@ -65,6 +65,13 @@ void ncu_signal_mqtt_subscribe (NcuSignalMqtt *mqtt, const char *filter);
 gboolean ncu_signal_mqtt_publish (NcuSignalMqtt *mqtt, const char *topic,
                                   const void *data, gsize len, gboolean retain,
                                   guint expiry_s, GError **error);
+/*
+ * The network under us changed (@why, for the log): an attempt waiting out
+ * its back-off is made now; with @drop, a connection is also dropped and
+ * made again within a moment (its socket may sit on an address that is
+ * gone, and the keepalive would notice only much later).
+ */
+void ncu_signal_mqtt_reconnect (NcuSignalMqtt *mqtt, gboolean drop, const char *why);
 gboolean ncu_signal_mqtt_is_connected (NcuSignalMqtt *mqtt);
 void ncu_signal_mqtt_get_stats (NcuSignalMqtt *mqtt, NcuSignalMqttStats *stats);
 /*

@@ -543,6 +543,12 @@ ncu_signal_add_peer (NcuSignal *self, const guint8 peer_key[NCU_KEY_LEN], GError
 }
 
 void
+ncu_signal_reconnect (NcuSignal *self, gboolean drop, const char *why)
+{
+	ncu_signal_mqtt_reconnect (self->mqtt, drop, why);
+}
+
+void
 ncu_signal_start (NcuSignal *self)
 {
 	g_autofree char *filter = NULL;

@@ -122,6 +122,10 @@ const guint8 *ncu_signal_get_public_key (NcuSignal *signal);
 
 /* Connects (in the background, retrying with back-off). */
 void ncu_signal_start (NcuSignal *signal);
+/* The underlay changed (@why, for the log): retry a lost broker now, and
+ * with @drop also replace a live connection; current offers are
+ * republished once connected. */
+void ncu_signal_reconnect (NcuSignal *signal, gboolean drop, const char *why);
 
 /*
  * Sends @payload to a peer. Its sequence, timestamp and recipient are

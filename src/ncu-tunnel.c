@@ -7,10 +7,12 @@
 #include <sodium.h>
 
 #include "ncu-ipconfig.h"
+#include "ncu-liveness.h"
 #include "ncu-nft.h"
 #include "ncu-peer.h"
 #include "ncu-signal.h"
 #include "ncu-tunnel.h"
+#include "ncu-underlay.h"
 #include "ncu-wg.h"
 
 /* How long a retained offer stays on the broker without a refresh. */
@@ -35,6 +37,8 @@ struct _NcuTunnel {
 	NcuSignal *signal;
 	GPtrArray *peers;                /* of NcuPeer*: the peers reached by ICE */
 	NcuNft *nft;                     /* the fast path's table; made on first use */
+	NcuLivenessMonitor *liveness;    /* reads WireGuard's counters for the peers' watchdogs */
+	NcuUnderlay *underlay;           /* restarts ICE when the networks below change */
 	NcuIpPlan plan;
 	gboolean plan_ready;
 	gboolean failed;
@@ -174,6 +178,14 @@ sockaddr_from_endpoint (const char *host, guint16 port, struct sockaddr_storage 
 	return g_socket_address_to_native (sa, ss, sizeof *ss, NULL);
 }
 
+static gboolean
+tunnel_read_wg (gpointer user_data, NcuWgDeviceInfo **info, GError **error)
+{
+	NcuTunnel *tunnel = user_data;
+
+	return ncu_wg_get_device (tunnel->wg, info, error);
+}
+
 /* A peer with a static endpoint is plain WireGuard: no ICE, no signaling. */
 static gboolean
 tunnel_add_static_peer (NcuTunnel *tunnel, const NcuPeerConfig *config,
@@ -257,6 +269,8 @@ tunnel_setup_peers (NcuTunnel *tunnel, GError **error)
 	env.publish = tunnel_publish;
 	if (tunnel->profile->proxy_mode != NCU_PROXY_MODE_USERSPACE)
 		env.get_nft = tunnel_get_nft;
+	tunnel->liveness = ncu_liveness_monitor_new (NULL, tunnel_read_wg, tunnel);
+	env.liveness = tunnel->liveness;
 	env.user_data = tunnel;
 
 	for (guint i = 0; i < tunnel->profile->peers->len; i++) {
@@ -355,6 +369,50 @@ tunnel_resolve_gateway (NcuTunnel *tunnel)
 	                                 on_gateway_resolved, tunnel);
 }
 
+/* ---- the underlay ---- */
+
+static void
+on_underlay_changed (NcuUnderlayChange change, const char *what, gpointer user_data)
+{
+	NcuTunnel *tunnel = user_data;
+
+	switch (change) {
+	case NCU_UNDERLAY_NEW:
+		/* Every session's sockets, candidates and NAT mappings were made
+		 * for the old networks: start over on the new ones. */
+		g_message ("%s: reconnecting signaling, restarting ICE for every peer", what);
+		if (tunnel->signal)
+			ncu_signal_reconnect (tunnel->signal, TRUE, "the underlay changed");
+		for (guint i = 0; i < tunnel->peers->len; i++)
+			ncu_peer_restart (g_ptr_array_index (tunnel->peers, i), "the underlay changed");
+		break;
+	case NCU_UNDERLAY_GONE:
+		g_message ("%s: no usable address, waiting for one", what);
+		break;
+	case NCU_UNDERLAY_BACK:
+		/* The sessions fit (again); peers that gave up retry now. */
+		g_message ("%s: all the ICE sessions use is there", what);
+		if (tunnel->signal)
+			ncu_signal_reconnect (tunnel->signal, FALSE, "the network is back");
+		for (guint i = 0; i < tunnel->peers->len; i++)
+			ncu_peer_retry_now (g_ptr_array_index (tunnel->peers, i));
+		break;
+	}
+}
+
+static void
+tunnel_watch_underlay (NcuTunnel *tunnel)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (tunnel->peers->len == 0)
+		return;
+	tunnel->underlay = ncu_underlay_new ((const char *const *) tunnel->profile->ice_interfaces_exclude,
+	                                     tunnel->ifname, 0, on_underlay_changed, tunnel, &error);
+	if (!tunnel->underlay)
+		g_warning ("%s; ICE will not restart when the network changes", error->message);
+}
+
 /* ---- setup ---- */
 
 static void
@@ -449,6 +507,7 @@ tunnel_start_cb (gpointer user_data)
 		ncu_signal_start (tunnel->signal);
 	for (guint i = 0; i < tunnel->peers->len; i++)
 		ncu_peer_start (g_ptr_array_index (tunnel->peers, i));
+	tunnel_watch_underlay (tunnel);
 	return G_SOURCE_REMOVE;
 }
 
@@ -497,6 +556,9 @@ ncu_tunnel_get_status (NcuTunnel *tunnel)
 	g_variant_builder_add (&b, "{sv}", "listen-port", g_variant_new_uint32 (tunnel->wg_port));
 	if (signal_status)
 		g_variant_builder_add (&b, "{sv}", "signaling", signal_status);
+	if (tunnel->underlay)
+		g_variant_builder_add (&b, "{sv}", "underlay-changes",
+		                       g_variant_new_uint32 (ncu_underlay_get_changes (tunnel->underlay)));
 	g_variant_builder_init (&peers, G_VARIANT_TYPE ("aa{sv}"));
 	for (guint i = 0; i < tunnel->peers->len; i++) {
 		NcuPeer *peer = g_ptr_array_index (tunnel->peers, i);
@@ -517,8 +579,10 @@ ncu_tunnel_free (NcuTunnel *tunnel)
 	/* Reverse order of setup. */
 	g_clear_handle_id (&tunnel->start_source, g_source_remove);
 	g_cancellable_cancel (tunnel->cancellable);
+	g_clear_pointer (&tunnel->underlay, ncu_underlay_free);
 	g_clear_pointer (&tunnel->signal, ncu_signal_free);
 	g_clear_pointer (&tunnel->peers, g_ptr_array_unref);
+	g_clear_pointer (&tunnel->liveness, ncu_liveness_monitor_free);
 	/* The peers are gone, so nothing points WireGuard at a remote
 	 * candidate any more; the device goes right after. */
 	g_clear_pointer (&tunnel->nft, ncu_nft_free);

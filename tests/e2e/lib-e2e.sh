@@ -25,6 +25,12 @@ e2e_keys() {
 	done
 }
 
+# e2e_turn_secret_key: the profile key of the test bed's TURN credential:
+# ice-auth-secret when coturn runs with --auth-secret, else ice-password.
+e2e_turn_secret_key() {
+	if [[ -n ${TB_TURN_AUTH_SECRET:-} ]]; then echo ice-auth-secret; else echo ice-password; fi
+}
+
 # e2e_profile_data HOST PEER... : vpn.data for HOST with the given peers
 # (static addresses), the test bed's broker and TURN server. Extra keys
 # may follow after "--" as key=value words.
@@ -33,7 +39,7 @@ e2e_profile_data() {
 	shift
 	data="addresses=${E2E_TUN[$host]}/24, signaling-url=$TB_MQTT_URL"
 	data+=", ice-servers=stun:$TB_WAN_IP1:$TB_TURN_PORT\\,turn:$TB_WAN_IP1:$TB_TURN_PORT"
-	data+=", ice-username=$TB_TURN_USER, ice-password-flags=0, private-key-flags=0"
+	data+=", ice-username=$TB_TURN_USER, $(e2e_turn_secret_key)-flags=0, private-key-flags=0"
 	while [[ $# -gt 0 && $1 != -- ]]; do
 		peer=$1
 		shift
@@ -51,7 +57,12 @@ e2e_profile_data() {
 # e2e_profile_secrets HOST PEER-COUNT: vpn.secrets for HOST.
 e2e_profile_secrets() {
 	local host=$1 count=$2 n secrets
-	secrets="private-key=${E2E_PRIV[$host]}, ice-password=$TB_TURN_PASSWORD"
+	secrets="private-key=${E2E_PRIV[$host]}"
+	if [[ -n ${TB_TURN_AUTH_SECRET:-} ]]; then
+		secrets+=", ice-auth-secret=$TB_TURN_AUTH_SECRET"
+	else
+		secrets+=", ice-password=$TB_TURN_PASSWORD"
+	fi
 	for ((n = 0; n < count; n++)); do
 		secrets+=", peer.$n.preshared-key=$E2E_PSK"
 	done

@@ -33,6 +33,7 @@ cases=(
 	"peer.1|peer.2.public-key=${E2E_PUB[hostC]}"
 	"peer.1.public-key|peer.1.public-key=${E2E_PUB[hostB]}"
 	"frobnicate|frobnicate=1"
+	"ice-auth-lifetime|ice-auth-lifetime=600"
 )
 
 n=0
@@ -65,3 +66,15 @@ tb_wait_until 5 "the error for secret-in-data" grep -q '"secret-in-data"\]: conn
 	"${TB_NM_DIR[hostA]}/NetworkManager.log"
 grep -qF "${E2E_PRIV[hostA]}" "$TB_TMP/nm-hostA/service.log" && tb_fail "the private key was logged"
 echo "PASS: a private key in vpn.data is refused and not logged"
+
+# A TURN shared secret next to the TURN password: refused, and not echoed.
+auth_secret=turn-auth-secret-$$
+e2e_add hostA auth-and-password "$(e2e_profile_data hostA hostB)" \
+	"$(e2e_profile_secrets hostA 1), ice-auth-secret=$auth_secret"
+tb_nmcli hostA --wait 15 connection up auth-and-password >/dev/null 2>&1 && tb_fail "auth-and-password came up"
+tb_wait_until 5 "the error for auth-and-password" \
+	grep -q '"auth-and-password"\]: connect: failed.*ice-auth-secret: .*ice-password' \
+	"${TB_NM_DIR[hostA]}/NetworkManager.log"
+grep -qF "$auth_secret" "$TB_TMP/nm-hostA/service.log" "${TB_NM_DIR[hostA]}/NetworkManager.log" &&
+	tb_fail "the TURN shared secret was logged"
+echo "PASS: ice-auth-secret with ice-password is refused naming ice-auth-secret, and not logged"

@@ -8,9 +8,11 @@
 #   2. natA turns symmetric (masquerade fully-random, mappings flushed) and
 #      hostB's connection restarts: hostA's connection stays up, its new
 #      ICE session needs the relay, and each side whose candidate is
-#      relayed (or peer-reflexive) is back on the userspace proxy, says why
-#      in its status, and carries the pings through its proxy; hostA's
-#      rules are gone;
+#      relayed is back on the userspace proxy, says why in its status, and
+#      carries the pings through its proxy (then without rules); a side
+#      whose candidate is peer-reflexive (its NAT's mapping of its own ICE
+#      socket, learnt during the checks) keeps the fast path, and the
+#      pings bypass its proxy;
 #   3. natA turns cone again, hostB restarts: both back on the fast path.
 # NCU_E2E_WG_BACKEND=kernel runs it on kernel WireGuard (QEMU guest).
 set -euo pipefail
@@ -38,20 +40,41 @@ restart_b() {
 }
 
 # expect_path HOST PEER: the data path fits the pair: the fast path for a
-# host/srflx candidate of ours, else the proxy with the reason in the status.
+# host/srflx/prflx candidate of ours (the bed's prflx candidates are
+# mappings of host sockets), else the proxy with the reason in the status.
 expect_path() {
 	local host=$1 peer=$2
 	fp_peer "$host" "$peer"
 	case ${FP[path]} in
-	host | srflx) fp_wait_proxy "$host" "$peer" nftables 10 ;;
-	relay | prflx)
+	host | srflx | prflx) fp_wait_proxy "$host" "$peer" nftables 10 ;;
+	relay)
 		[[ ${FP[proxy]} == userspace ]] || tb_fail "$host: ${FP[path]} candidate but proxy ${FP[proxy]}"
-		[[ ${FP[fast-path-reason]} == *relayed* || ${FP[fast-path-reason]} == *peer-reflexive* ]] ||
+		[[ ${FP[fast-path-reason]} == *relayed* ]] ||
 			tb_fail "$host: status does not say why it is on the proxy: '${FP[fast-path-reason]}'"
 		;;
 	*) tb_fail "$host: unexpected path '${FP[path]}'" ;;
 	esac
 	echo "# $host (proxy-mode ${FP[proxy-mode]}): ${FP[path]} ${FP[local-address]} -> ${FP[remote-type]} ${FP[remote-address]}: ${FP[proxy]}${FP[fast-path-reason]:+ (${FP[fast-path-reason]})}"
+}
+
+# expect_carrier HOST PEER TABLE: 20 pings from HOST: through its proxy
+# when its candidate is relayed (and none of its rules are left), else
+# past it on the fast path.
+expect_carrier() {
+	local host=$1 peer=$2 table=$3
+	fp_peer "$host" "$peer"
+	if [[ ${FP[path]} == relay ]]; then
+		fp_proxy_carries "$host" "$peer" 20
+		[[ $(fp_rule_count "$host" "$table") == 0 ]] ||
+			tb_fail "$host keeps fast-path rules on the proxy: $(fp_rules "$host" "$table")"
+		return
+	fi
+	fp_snapshot b "$host" "$peer"
+	tb_exec "$host" ping -q -n -c 20 -i 0.02 -W 2 "${E2E_TUN[$peer]}" >/dev/null ||
+		tb_fail "$host: 20 pings to $peer did not all come back"
+	fp_snapshot a "$host" "$peer"
+	fp_expect_bypass "$host" b a 20
+	fp_check_rules "$host" "$table" "$peer"
 }
 
 tb_init
@@ -79,12 +102,13 @@ expect_path hostB hostA
 fp_peer hostA hostB
 [[ ${FP[path]} == relay || ${FP[remote-type]} == relay ]] ||
 	tb_fail "behind a symmetric NAT the pair should use the relay: ${FP[path]} -> ${FP[remote-type]}"
-fp_proxy_carries hostA hostB 20
-[[ $(fp_rule_count hostA "$tableA") == 0 ]] ||
-	tb_fail "hostA keeps fast-path rules on the proxy: $(fp_rules hostA "$tableA")"
+pathA=${FP[path]}
+tableB=$(fp_table hostB)
+expect_carrier hostA hostB "$tableA"
+expect_carrier hostB hostA "$tableB"
 [[ $(tb_nmcli hostA -g GENERAL.STATE connection show cunicu) == "$active" ]] ||
 	tb_fail "hostA's connection changed state"
-echo "PASS: behind a symmetric NAT the relayed side stays on the proxy (auto and nftables) and says why"
+echo "PASS: behind a symmetric NAT the relayed side stays on the proxy (auto and nftables) and says why; hostA's $pathA side is on the path its candidate allows"
 
 echo "== 3. natA turns cone again, hostB restarts"
 nat_kind natA cone

@@ -519,6 +519,44 @@ test_bad_values (void)
 	assert_update_ok ();
 }
 
+/* Time-limited TURN credentials: the shared secret and its lifetime, and
+ * never together with a TURN password. Ends with both fields empty again. */
+static void
+test_turn_auth_secret (void)
+{
+	NMSettingVpn *s_vpn;
+
+	set_text (W ("ice_auth_secret_entry"), "coturn shared secret");
+	set_text (W ("ice_auth_lifetime_entry"), "600");
+	assert_update_ok ();
+	s_vpn = nm_connection_get_setting_vpn (T.connection);
+	g_assert_cmpstr (nm_setting_vpn_get_data_item (s_vpn, "ice-auth-secret-flags"), ==, "0");
+	g_assert_cmpstr (nm_setting_vpn_get_data_item (s_vpn, "ice-auth-lifetime"), ==, "600");
+	g_assert_cmpstr (nm_setting_vpn_get_secret (s_vpn, "ice-auth-secret"), ==, "coturn shared secret");
+	g_assert_null (nm_setting_vpn_get_secret (s_vpn, "ice-password"));
+
+	set_text (W ("ice_auth_lifetime_entry"), "5");
+	assert_rejected (W ("ice_auth_lifetime_entry"), "ice-auth-lifetime", NCU_ERROR_INVALID_VALUE);
+	set_text (W ("ice_auth_lifetime_entry"), "600");
+	assert_update_ok ();
+
+	/* A TURN password as well: the profile names the clash. */
+	ncu_test_set_storage (W ("ice_password_entry"), NCU_TEST_STORAGE_SYSTEM);
+	set_text (W ("ice_password_entry"), "hunter2");
+	assert_rejected (NULL, "ice-auth-secret", NCU_ERROR_INVALID_VALUE);
+	g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (W ("message_label"))), "ice-password"));
+	set_text (W ("ice_password_entry"), "");
+	ncu_test_set_storage (W ("ice_password_entry"), NCU_TEST_STORAGE_ASK);
+	assert_update_ok ();
+
+	set_text (W ("ice_auth_secret_entry"), "");
+	set_text (W ("ice_auth_lifetime_entry"), "");
+	assert_update_ok ();
+	g_assert_null (nm_setting_vpn_get_data_item (s_vpn, "ice-auth-secret-flags"));
+	g_assert_null (nm_setting_vpn_get_data_item (s_vpn, "ice-auth-lifetime"));
+	g_assert_null (nm_setting_vpn_get_secret (s_vpn, "ice-auth-secret"));
+}
+
 static char *
 output_path (const char *name)
 {
@@ -619,6 +657,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/editor/fill-and-save", test_fill_and_save);
 	g_test_add_func ("/editor/reload", test_reload);
 	g_test_add_func ("/editor/bad-values", test_bad_values);
+	g_test_add_func ("/editor/turn-auth-secret", test_turn_auth_secret);
 	g_test_add_func ("/editor/screenshots", test_screenshots);
 	result = g_test_run ();
 

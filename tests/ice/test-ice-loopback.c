@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <gio/gio.h>
 
 #include "ncu-ice.h"
@@ -120,6 +122,49 @@ assert_states (TestPeer *peer)
 	g_assert_cmpint (GPOINTER_TO_INT (s->pdata[2]), ==, NCU_ICE_STATE_CONNECTED);
 }
 
+/* Our descriptor whose socket is bound to @endpoint, or -1. */
+static int
+fd_bound_to (const NcuIceEndpoint *endpoint)
+{
+	for (int fd = 3; fd < 1024; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		const struct sockaddr_in *sin = (const void *) &ss;
+		const struct sockaddr_in6 *sin6 = (const void *) &ss;
+
+		if (getsockname (fd, (struct sockaddr *) &ss, &len) != 0 || ss.ss_family != endpoint->family)
+			continue;
+		if (ss.ss_family == AF_INET && ntohs (sin->sin_port) == endpoint->port &&
+		    memcmp (&sin->sin_addr, endpoint->addr, 4) == 0)
+			return fd;
+		if (ss.ss_family == AF_INET6 && ntohs (sin6->sin6_port) == endpoint->port &&
+		    memcmp (&sin6->sin6_addr, endpoint->addr, 16) == 0)
+			return fd;
+	}
+	return -1;
+}
+
+/* The selected pair's socket got big buffers (the default ~208 KiB drops
+ * datagrams at full rate). Only root may pass net.core.[rw]mem_max. */
+static void
+assert_big_buffers (TestPeer *peer)
+{
+	const NcuIceSelectedPair *pair = ncu_ice_get_selected_pair (peer->ice);
+	int fd, size;
+	socklen_t len = sizeof size;
+
+	g_assert_nonnull (pair);
+	fd = fd_bound_to (&pair->local_base);
+	g_assert_cmpint (fd, >=, 0);
+	if (geteuid () != 0)
+		return;
+	/* Linux reports twice what was set (its bookkeeping overhead). */
+	g_assert_cmpint (getsockopt (fd, SOL_SOCKET, SO_RCVBUF, &size, &len), ==, 0);
+	g_assert_cmpint (size, >=, NCU_ICE_SOCKET_BUFFER);
+	g_assert_cmpint (getsockopt (fd, SOL_SOCKET, SO_SNDBUF, &size, &len), ==, 0);
+	g_assert_cmpint (size, >=, NCU_ICE_SOCKET_BUFFER);
+}
+
 static void
 test_connect (Fixture *f, gconstpointer data)
 {
@@ -131,6 +176,8 @@ test_connect (Fixture *f, gconstpointer data)
 	assert_states (f->b);
 	assert_host_pair (f->a);
 	assert_host_pair (f->b);
+	assert_big_buffers (f->a);
+	assert_big_buffers (f->b);
 	g_assert_true (ncu_ice_is_controlling (f->a->ice));
 	g_assert_false (ncu_ice_is_controlling (f->b->ice));
 
@@ -537,6 +584,58 @@ test_port_range (void)
 	test_spin (20);
 }
 
+/* Which local candidates have one of our host sockets as their base (the
+ * fast path needs one): host and srflx always, prflx only when libnice
+ * learned it on a host socket, relay never. */
+static void
+test_base_is_host (void)
+{
+	g_autoptr (GMainContext) context = g_main_context_new ();
+	NiceAgent *agent = nice_agent_new (context, NICE_COMPATIBILITY_RFC5245);
+	NiceAddress loopback;
+	NiceCandidate *host, *cand;
+	GSList *locals;
+	guint stream;
+
+	g_object_set (agent, "upnp", FALSE, NULL);
+	nice_address_init (&loopback);
+	g_assert_true (nice_address_set_from_string (&loopback, "127.0.0.1"));
+	g_assert_true (nice_agent_add_local_address (agent, &loopback));
+	stream = nice_agent_add_stream (agent, 1);
+	g_assert_true (nice_agent_gather_candidates (agent, stream));
+	locals = nice_agent_get_local_candidates (agent, stream, 1);
+	g_assert_nonnull (locals);
+	host = locals->data;
+	g_assert_cmpint (host->type, ==, NICE_CANDIDATE_TYPE_HOST);
+	g_assert_true (ncu_ice_base_is_host (agent, stream, host));
+
+	cand = nice_candidate_new (NICE_CANDIDATE_TYPE_PEER_REFLEXIVE);
+	g_assert_true (nice_address_set_from_string (&cand->addr, "203.0.113.10"));
+	nice_address_set_port (&cand->addr, 40000);
+	cand->base_addr = host->addr;
+	g_assert_true (ncu_ice_base_is_host (agent, stream, cand));
+	cand->type = NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE;
+	g_assert_true (ncu_ice_base_is_host (agent, stream, cand));
+	cand->type = NICE_CANDIDATE_TYPE_RELAYED;
+	g_assert_false (ncu_ice_base_is_host (agent, stream, cand));
+	/* Learnt through TURN: the base is the relayed address. */
+	cand->type = NICE_CANDIDATE_TYPE_PEER_REFLEXIVE;
+	cand->base_addr = cand->addr;
+	g_assert_false (ncu_ice_base_is_host (agent, stream, cand));
+	/* Same address, another port: not that socket. */
+	cand->base_addr = host->addr;
+	nice_address_set_port (&cand->base_addr, nice_address_get_port (&host->addr) + 1);
+	g_assert_false (ncu_ice_base_is_host (agent, stream, cand));
+
+	nice_candidate_free (cand);
+	g_slist_free_full (locals, (GDestroyNotify) nice_candidate_free);
+	nice_agent_remove_stream (agent, stream);
+	nice_agent_close_async (agent, NULL, NULL);
+	g_object_unref (agent);
+	while (g_main_context_iteration (context, FALSE))
+		;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -556,5 +655,6 @@ main (int argc, char **argv)
 	g_test_add_func ("/ice/config-errors", test_config_errors);
 	g_test_add_func ("/ice/exclude-all", test_exclude_all);
 	g_test_add_func ("/ice/port-range", test_port_range);
+	g_test_add_func ("/ice/base-is-host", test_base_is_host);
 	return g_test_run ();
 }

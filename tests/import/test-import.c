@@ -355,6 +355,7 @@ static const BadFile bad_files[] = {
 	{ "header-unclosed", 1, "a section header must end with ']'", NULL },
 	{ "address-auto-and-list", 4, "addresses: ", "auto" },
 	{ "interface-name", 8, "interface-name: ", "\"this-name-is-far-too-long\"" },
+	{ "turn-auth-and-password", 10, "ice-auth-secret: ", "ice-password" },
 };
 
 static void

@@ -6,8 +6,7 @@
 # a conntrack flush and an ICE restart keep or move it, disconnect leaves no
 # table) on kernel WireGuard (NCU_E2E_WG_BACKEND=kernel), in a QEMU guest
 # with Debian's kernel.  Slow under TCG: 240-441 s on a host with load
-# 10-20.  Not in make check's TESTS yet (see src/wg.inc.am): one run in two
-# failed there when nm-cunicu-status timed out.
+# 10-20 (hence the longer guest timeout).
 export NCU_E2E_WG_BACKEND=kernel
 export NCU_QEMU_TIMEOUT=${NCU_QEMU_TIMEOUT:-900}
 here=$(cd "$(dirname "$0")" && pwd)

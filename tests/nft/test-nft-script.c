@@ -78,7 +78,8 @@ test_rules_v4 (void)
 		"add rule inet cunicu_wg0 egress ip daddr 203.0.113.20 udp sport 51820 udp dport 40002 "
 		"counter udp sport set 40001 comment \"cunicu %s egress\"\n"
 		"add rule inet cunicu_wg0 ingress ip saddr 203.0.113.20 ip daddr 192.168.1.2 "
-		"udp sport 40002 udp dport 40001 @th,96,32 != 0x2112a442 counter udp dport set 51820 "
+		"udp sport 40002 udp dport 40001 @th,96,32 != 0x2112a442 @th,64,32 != 0xff4e4355 "
+		"counter udp dport set 51820 "
 		"comment \"cunicu %s ingress\"\n",
 		b64, b64);
 	g_assert_cmpstr (script->str, ==, expected);
@@ -96,7 +97,7 @@ test_rules_v6 (void)
 	                                       "udp dport 50001 counter udp sport set 50000 "));
 	g_assert_nonnull (strstr (script->str, "ingress ip6 saddr 2001:db8:1::20 ip6 daddr 2001:db8::2 "
 	                                       "udp sport 50001 udp dport 50000 @th,96,32 != 0x2112a442 "
-	                                       "counter udp dport set 51820 "));
+	                                       "@th,64,32 != 0xff4e4355 counter udp dport set 51820 "));
 	g_assert_null (strstr (script->str, " ip daddr"));
 }
 
@@ -134,8 +135,16 @@ test_qualifies (void)
 	pair.local_type = NCU_ICE_CANDIDATE_RELAY;
 	g_assert_false (ncu_nft_pair_qualifies (&pair, &why));
 	g_assert_nonnull (strstr (why, "relay"));
+	/* Peer-reflexive: a NAT mapping like srflx, learnt during the checks.
+	 * Learnt on a host socket it qualifies; learnt through TURN (its base
+	 * is the relayed address) it does not. */
 	pair.local_type = NCU_ICE_CANDIDATE_PRFLX;
-	g_assert_false (ncu_nft_pair_qualifies (&pair, NULL));
+	pair.local_base_is_host = TRUE;
+	g_assert_true (ncu_nft_pair_qualifies (&pair, &why));
+	g_assert_null (why);
+	pair.local_base_is_host = FALSE;
+	g_assert_false (ncu_nft_pair_qualifies (&pair, &why));
+	g_assert_nonnull (strstr (why, "peer-reflexive"));
 	pair.local_type = NCU_ICE_CANDIDATE_HOST;
 	endpoint_set (&pair.remote, "2001:db8::1", 2);
 	g_assert_false (ncu_nft_pair_qualifies (&pair, &why));

@@ -92,12 +92,7 @@ done
 echo "PASS: the scanner finds the secrets in the (excluded) keyfile"
 
 # while the tunnel is up: processes
-procs=()
-for h in hostA hostB; do
-	for pid in $(fl_pids_of "$h" 'nm-cunicu-service|wireguard-go'); do
-		procs+=("/proc/$pid/environ" "/proc/$pid/cmdline")
-	done
-done
+mapfile -t procs < <(fl_service_proc_files hostA hostB)
 ((${#procs[@]} >= 8)) || tb_fail "expected a service and a wireguard-go on each host, found ${#procs[@]} files"
 scan "the services' and wireguard-go's environment and argv" "${procs[@]}"
 scan "the argv of every process" /proc/[0-9]*/cmdline

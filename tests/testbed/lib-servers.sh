@@ -11,31 +11,73 @@ tb_stun_probe() {
 	echo "$probe"
 }
 
-# tb_start_coturn: start coturn in wan, listening on 203.0.113.1 and .2 port
-# 3478 (UDP+TCP, no TLS), relaying from 203.0.113.1, long-term credential
-# TB_TURN_USER:TB_TURN_PASSWORD in realm TB_TURN_REALM. Returns once both
-# addresses answer a STUN Binding. Log: $TB_TMP/coturn.log. Timed as "coturn".
+# tb_start_coturn [--auth-secret SECRET]: start coturn in wan, listening on
+# 203.0.113.1 and .2 port 3478 (UDP+TCP, no TLS), relaying from
+# 203.0.113.1, long-term credential TB_TURN_USER:TB_TURN_PASSWORD in realm
+# TB_TURN_REALM. With --auth-secret, it takes time-limited credentials made
+# from SECRET instead (use-auth-secret, static-auth-secret: the TURN REST
+# API; see tb_turn_rest_credential), and no fixed user. Returns once both
+# addresses answer a STUN Binding. Log: $TB_TMP/coturn.log (a restart
+# starts it anew). Timed as "coturn".
 tb_start_coturn() {
+	TB_TURN_AUTH_SECRET=""
+	if [[ ${1:-} == --auth-secret ]]; then
+		[[ $# -eq 2 && -n $2 ]] || tb_fail "tb_start_coturn --auth-secret SECRET"
+		TB_TURN_AUTH_SECRET=$2
+	elif [[ $# -gt 0 ]]; then
+		tb_fail "tb_start_coturn: unknown option '$1'"
+	fi
 	tb_require turnserver
 	tb_stun_probe >/dev/null
 	tb_step coturn tb__start_coturn
 }
 
+# tb__coturn_auth: coturn's arguments for its credentials. The user's key
+# (MD5 of user:realm:password, RFC 5389 long-term credential), not the
+# password, goes on coturn's command line; a shared secret goes in a
+# configuration file only root can read ($TB_TMP/coturn-auth.conf), never
+# on a command line. With a secret, coturn is verbose: it then logs every
+# request with its user name and result.
+tb__coturn_auth() {
+	local conf=$TB_TMP/coturn-auth.conf
+	if [[ -z $TB_TURN_AUTH_SECRET ]]; then
+		printf '%s\n' -n --lt-cred-mech --user "$TB_TURN_USER:0x$(tb__turn_key)"
+		return
+	fi
+	(umask 077 && printf 'use-auth-secret\nstatic-auth-secret=%s\n' "$TB_TURN_AUTH_SECRET" >"$conf")
+	printf '%s\n' -c "$conf" --verbose
+}
+
 tb__start_coturn() {
 	local probe
+	local -a auth
 	probe=$(tb_stun_probe)
-	# The user's key (MD5 of user:realm:password, RFC 5389 long-term
-	# credential), not the password, goes on coturn's command line.
-	tb_spawn wan coturn turnserver -n \
+	mapfile -t auth < <(tb__coturn_auth)
+	tb_spawn wan coturn turnserver "${auth[@]}" \
 		--listening-ip "$TB_WAN_IP1" --listening-ip "$TB_WAN_IP2" \
 		--listening-port "$TB_TURN_PORT" --relay-ip "$TB_WAN_IP1" \
-		--lt-cred-mech --user "$TB_TURN_USER:0x$(tb__turn_key)" --realm "$TB_TURN_REALM" \
+		--realm "$TB_TURN_REALM" \
 		--no-tls --no-dtls --no-cli \
 		--userdb "$TB_TMP/coturn.sqlite" --pidfile "$TB_TMP/coturn.pid" \
 		--log-file stdout --simple-log
 	TB_COTURN_PID=$TB_LAST_PID
 	tb_wait_until 20 "coturn to answer STUN on $TB_WAN_IP1 and $TB_WAN_IP2" \
 		tb__coturn_ready "$probe"
+}
+
+# tb_turn_rest_credential EXPIRY [USER]: USER:PASSWORD of the TURN REST API
+# for coturn started with --auth-secret: the user name "EXPIRY:USER" (EXPIRY
+# alone without USER; EXPIRY in seconds since 1970), the password base64 of
+# HMAC-SHA1 under TB_TURN_AUTH_SECRET. The secret goes to Python on stdin.
+tb_turn_rest_credential() {
+	[[ -n ${TB_TURN_AUTH_SECRET:-} ]] || tb_fail "tb_turn_rest_credential: coturn has no --auth-secret"
+	local name=$1
+	[[ -n ${2:-} ]] && name+=":$2"
+	printf '%s' "$TB_TURN_AUTH_SECRET" | python3 -c '
+import base64, hashlib, hmac, sys
+name = sys.argv[1]
+key = sys.stdin.buffer.read()
+print(name + ":" + base64.b64encode(hmac.new(key, name.encode(), hashlib.sha1).digest()).decode())' "$name"
 }
 
 # tb__turn_key: the long-term credential key of TB_TURN_USER, hex.

@@ -134,24 +134,31 @@ table ip $TB_PREFIX {
 EOF
 }
 
-# tb__plan_nat LETTER KIND: router natLETTER, outside 203.0.113.<10*n>,
-# inside bridge lan0 192.168.<n>.1/24, connected to wan's bridge.
-tb__plan_nat() {
-	local letter=$1 kind=$2 n role
-	case $letter in A) n=1 ;; B) n=2 ;; C) n=3 ;; *) tb_fail "unknown NAT $letter" ;; esac
+# tb__plan_router ROLE N OUTSIDE KIND: a NAT router ROLE with outside
+# address OUTSIDE, inside bridge lan0 192.168.N.1/24, connected to wan's
+# bridge.
+tb__plan_router() {
+	local role=$1 n=$2 outside=$3 kind=$4
 	case $kind in cone | symmetric) ;; *) tb_fail "NAT kind '$kind': expected cone or symmetric" ;; esac
-	role=nat$letter
 	tb__plan_ns "$role" net.ipv4.ip_forward=1
 	tb__q "$role" "link add name lan0 type bridge"
 	tb__q "$role" "addr add 192.168.$n.1/24 dev lan0"
 	tb__q "$role" "link set dev lan0 up"
 	tb__plan_veth "$role" wan0 wan "p-$role"
 	tb__q wan "link set dev p-$role master br0"
-	tb__q "$role" "addr add 203.0.113.$((10 * n))/24 dev wan0"
+	tb__q "$role" "addr add $outside/24 dev wan0"
 	tb__q "$role" "route add default via $TB_WAN_IP1 dev wan0"
 	TB__NFT[$role]=$(tb__nat_ruleset "$kind")
-	TB_ADDR[$role]=203.0.113.$((10 * n))
+	TB_ADDR[$role]=$outside
 	TB_NAT_KIND[$role]=$kind
+}
+
+# tb__plan_nat LETTER KIND: router natLETTER, outside 203.0.113.<10*n>,
+# inside bridge lan0 192.168.<n>.1/24, connected to wan's bridge.
+tb__plan_nat() {
+	local letter=$1 kind=$2 n
+	case $letter in A) n=1 ;; B) n=2 ;; C) n=3 ;; *) tb_fail "unknown NAT $letter" ;; esac
+	tb__plan_router "nat$letter" "$n" "203.0.113.$((10 * n))" "$kind"
 }
 
 # tb__host_ruleset: a desktop's stateful firewall.
@@ -184,23 +191,27 @@ tb__plan_host() {
 	TB_NAT_OF[$role]=$nat
 }
 
-# tb_topology [--nat-a KIND] [--nat-b KIND] [--nat-c KIND] [--lan]
+# tb_topology [--nat-a KIND] [--nat-b KIND] [--nat-c KIND] [--lan] [--nat-a2 KIND]
 #   Build wan, natA + hostA, natB + hostB (KIND cone or symmetric, default
 #   cone). --nat-c adds natC (203.0.113.30) + hostC (192.168.3.2); --lan adds
-#   hostA2 (192.168.1.3) on hostA's LAN. Timed as "topology".
+#   hostA2 (192.168.1.3) on hostA's LAN; --nat-a2 adds natA2, a second
+#   router with natA's LAN plan (192.168.1.1/24) but outside 203.0.113.12
+#   and nobody plugged in (another home network, for tb_replug). Timed as
+#   "topology".
 tb_topology() {
-	local a=cone b=cone c=""
+	local a=cone b=cone c="" a2=""
 	local lan=0
 	while (($#)); do
 		case $1 in
 		--nat-a) a=$2; shift 2 ;;
 		--nat-b) b=$2; shift 2 ;;
 		--nat-c) c=$2; shift 2 ;;
+		--nat-a2) a2=$2; shift 2 ;;
 		--lan) lan=1; shift ;;
 		*) tb_fail "tb_topology: unknown option '$1'" ;;
 		esac
 	done
-	tb_step topology tb__build_topology "$a" "$b" "$c" "$lan"
+	tb_step topology tb__build_topology "$a" "$b" "$c" "$lan" "$a2"
 }
 
 tb__build_topology() {
@@ -216,6 +227,9 @@ tb__build_topology() {
 	fi
 	if (($4)); then
 		tb__plan_host hostA2 natA 192.168.1.3
+	fi
+	if [[ -n ${5:-} ]]; then
+		tb__plan_router natA2 1 203.0.113.12 "$5"
 	fi
 	tb__build_planned
 }
@@ -242,6 +256,21 @@ tb_nat_readdress() {
 	route replace default via $TB_WAN_IP1 dev wan0
 	EOF
 	TB_ADDR[$nat]=$addr
+}
+
+# tb_replug HOST NAT: move HOST's cable from its router's LAN to router
+# NAT's (HOST's eth0 loses carrier for a moment and keeps its addresses:
+# new ones are the caller's business, as DHCP's would be). Updates
+# TB_NAT_OF[HOST].
+tb_replug() {
+	local host=$1 nat=$2 old=${TB_NAT_OF[$1]:-}
+	[[ -n $old ]] || tb_fail "tb_replug: no host '$host'"
+	[[ $nat == nat* && -n ${TB_ADDR[$nat]:-} ]] || tb_fail "tb_replug: no NAT '$nat'"
+	ip -n "$(tb_ns "$old")" link set dev "p-$host" netns "$(tb_ns "$nat")" ||
+		tb_fail "tb_replug: cannot move p-$host from $old to $nat"
+	ip -n "$(tb_ns "$nat")" link set dev "p-$host" master lan0 up ||
+		tb_fail "tb_replug: cannot plug p-$host into $nat's LAN"
+	TB_NAT_OF[$host]=$nat
 }
 
 # tb_describe: a human-readable summary of the topology on stdout.

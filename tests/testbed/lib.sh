@@ -29,6 +29,7 @@ TB_TURN_PORT=3478
 TB_TURN_USER=cunicu
 TB_TURN_PASSWORD=testbed-pass   # throw-away test credential
 TB_TURN_REALM=test
+TB_TURN_AUTH_SECRET=""          # set by tb_start_coturn --auth-secret
 TB_MQTT_PORT=1883
 TB_MQTT_URL="mqtt://$TB_WAN_IP1:$TB_MQTT_PORT"
 TB_VPN_SERVICE=org.freedesktop.NetworkManager.cunicu
@@ -62,6 +63,7 @@ declare -gA TB__PID_START=()    # PID -> start time, so a reused PID is never si
 declare -ga TB__CLEANUP_HOOKS=()
 declare -ga TB_TIMINGS=()       # "label seconds" per timed step
 TB__CLEANED=""
+TB__SANITIZER_FOUND=""          # set by tb_cleanup: a service.log has a sanitizer report
 TB__T0=""
 TB__STDERR=""                   # the test's stderr, also inside redirections
 
@@ -342,6 +344,7 @@ tb_cleanup() {
 	for ns in $(tb_namespaces); do
 		tb__delete_ns "$ns"
 	done
+	tb__sanitizer_reports && TB__SANITIZER_FOUND=1
 	if [[ -n $TB_TMP && -d $TB_TMP ]]; then
 		if [[ ${TB_KEEP_TMP:-0} == 1 ]]; then
 			echo "# kept $TB_TMP" >&2
@@ -352,9 +355,29 @@ tb_cleanup() {
 	return 0
 }
 
+# tb__sanitizer_reports: true (and prints them) when a service of this run,
+# built with --enable-sanitizers, wrote an AddressSanitizer, LeakSanitizer
+# or UndefinedBehaviorSanitizer report to its service.log: NetworkManager
+# only sees the service exit, so without this a report would pass unseen.
+tb__sanitizer_reports() {
+	local f found=1
+	[[ -n $TB_TMP && -d $TB_TMP ]] || return 1
+	while IFS= read -r f; do
+		grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error: ' "$f" || continue
+		echo "# sanitizer report in ${f#"$TB_TMP"/}:" >&2
+		grep -A40 -E 'ERROR: (Address|Leak)Sanitizer|runtime error: ' "$f" | head -80 | sed 's/^/#   /' >&2
+		found=0
+	done < <(find "$TB_TMP" -name 'service.log' -type f | sort)
+	return "$found"
+}
+
 tb__on_exit() {
 	local status=$?
 	tb_cleanup "$status"
+	if [[ -n ${TB__SANITIZER_FOUND:-} ]]; then
+		echo "# FAIL: a service wrote a sanitizer report" >&2
+		status=1
+	fi
 	exit "$status"
 }
 

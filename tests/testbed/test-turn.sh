@@ -4,7 +4,8 @@
 # Test-bed self-test (b): coturn allocates a relay (TURN Allocate with the
 # long-term credential) for a host behind each NAT kind, returns a relayed
 # address in 203.0.113.0/24 and the NAT's address as the mapped one; a wrong
-# password is refused.
+# password is refused; the same with the TURN REST API (--auth-secret), where
+# an expired credential is refused.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -33,3 +34,24 @@ if err=$(tb_exec hostA "$probe" allocate "$server" "$TB_TURN_USER:wrong-password
 fi
 [[ $err == *"credentials rejected"* ]] || tb_fail "wrong password: unexpected error '$err'"
 echo "PASS: wrong password refused ($err)"
+
+# The TURN REST API (tb_start_coturn --auth-secret): credentials made from
+# the shared secret allocate until their expiry time; after it, and with
+# the fixed user, coturn refuses.
+tb_stop_coturn
+tb_start_coturn --auth-secret "testbed-auth-secret-$$"
+now=$(date +%s)
+out=$(tb_exec hostA "$probe" allocate "$server" "$(tb_turn_rest_credential $((now + 60)) "$TB_TURN_USER")") ||
+	tb_fail "TURN allocation with a REST credential failed"
+echo "PASS: REST credential valid for 60 s allocates ($out)"
+out=$(tb_exec hostA "$probe" allocate "$server" "$(tb_turn_rest_credential $((now + 60)))") ||
+	tb_fail "TURN allocation with a REST credential without user failed"
+echo "PASS: REST credential without user allocates"
+for credential in "$(tb_turn_rest_credential $((now - 1)) "$TB_TURN_USER")" \
+	"$TB_TURN_USER:$TB_TURN_PASSWORD"; do
+	if err=$(tb_exec hostA "$probe" allocate "$server" "$credential" 2>&1); then
+		tb_fail "coturn allocated a relay for ${credential%:*}: $err"
+	fi
+	[[ $err == *"credentials rejected"* ]] || tb_fail "${credential%:*}: unexpected error '$err'"
+	echo "PASS: ${credential%:*} refused ($err)"
+done

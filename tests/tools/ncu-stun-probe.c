@@ -14,7 +14,8 @@
  * `binding` prints one line per server:
  *   binding 203.0.113.1:3478 local 0.0.0.0:40000 mapped 203.0.113.10:40000
  * `allocate` performs a TURN Allocate (RFC 5766) with the long-term
- * credential mechanism (RFC 5389 section 10.2), prints
+ * credential mechanism (RFC 5389 section 10.2; the password follows the
+ * last colon of USER:PASSWORD, so the user may hold colons), prints
  *   allocate 203.0.113.1:3478 local ... mapped ... relayed 203.0.113.1:50000 lifetime 600
  * and then releases the allocation again (Refresh with LIFETIME 0).
  *
@@ -465,7 +466,9 @@ do_allocate (int fd, const char *local, const char *server_text, const char *cre
 	g_autofree char *user = NULL;
 	g_autofree char *mapped = NULL;
 	g_autofree char *relayed = NULL;
-	const char *colon = strchr (credential, ':');
+	/* The last colon: TURN REST API user names ("<expiry>:<user>") hold
+	 * colons, base64 passwords do not. */
+	const char *colon = strrchr (credential, ':');
 	TurnAuth auth = { 0 };
 	struct sockaddr_in server;
 	StunReply reply;

@@ -91,6 +91,8 @@ test_minimal (void)
 	g_assert_cmpuint (p->ice_servers->len, ==, 0);
 	g_assert_null (p->ice_username);
 	g_assert_null (p->ice_password);
+	g_assert_null (p->ice_auth_secret);
+	g_assert_cmpuint (p->ice_auth_lifetime, ==, 86400);
 	g_assert_cmpint (p->ice_candidate_types, ==,
 	                 NCU_CANDIDATE_HOST | NCU_CANDIDATE_SRFLX | NCU_CANDIDATE_RELAY);
 	g_assert_nonnull (p->ice_interfaces_exclude);
@@ -243,6 +245,31 @@ test_ipv6_only (void)
 	g_assert_cmpuint (p->signaling_port, ==, 1883);
 	g_assert_false (p->signaling_tls);
 	assert_ice_server (p->ice_servers->pdata[0], NCU_ICE_SERVER_STUN, "2001:db8::3", 3480, FALSE);
+}
+
+/* Time-limited TURN credentials: a shared secret instead of a password. */
+static void
+test_ice_auth_secret (void)
+{
+	static const char *const data[] = {
+		"peer.0.public-key", PUB1,
+		"ice-servers", "turn:turn.example.org",
+		"ice-username", "alice",
+		"ice-auth-secret-flags", "0",
+		"ice-auth-lifetime", "600",
+		/* Left behind by the editor when the password was "ask". */
+		"ice-password-flags", "2",
+		NULL
+	};
+	static const char *const secrets[] = {
+		"private-key", PRIV0, "ice-auth-secret", "coturn static secret", NULL
+	};
+	g_autoptr (NcuProfile) p = profile_from (data, secrets, NCU_VALIDATE_REQUIRE_SECRETS);
+
+	g_assert_cmpstr (p->ice_username, ==, "alice");
+	g_assert_null (p->ice_password);
+	g_assert_cmpstr (p->ice_auth_secret, ==, "coturn static secret");
+	g_assert_cmpuint (p->ice_auth_lifetime, ==, 600);
 }
 
 /* The editor and import validate without secrets. */
@@ -402,6 +429,7 @@ main (int argc, char **argv)
 	g_test_init (&argc, &argv, NULL);
 	g_test_add_func ("/profile/minimal", test_minimal);
 	g_test_add_func ("/profile/full", test_full);
+	g_test_add_func ("/profile/ice-auth-secret", test_ice_auth_secret);
 	g_test_add_func ("/profile/ipv6-only", test_ipv6_only);
 	g_test_add_func ("/profile/without-secrets", test_without_secrets);
 	g_test_add_func ("/profile/many-peers", test_many_peers);

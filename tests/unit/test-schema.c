@@ -222,6 +222,17 @@ static const BadCase bad_cases[] = {
 	{ "string/empty", "ice-username=", NULL, NCU_ERROR_INVALID_VALUE, "ice-username", NULL },
 	{ "string/secret-control", NULL, "signaling-password=pa\x01ssword", NCU_ERROR_INVALID_VALUE, "signaling-password", NULL },
 	{ "string/secret-empty", NULL, "ice-password=", NCU_ERROR_INVALID_VALUE, "ice-password", NULL },
+
+	/* time-limited TURN credentials */
+	{ "ice-auth/secret-in-data", "ice-auth-secret=s3cretAuth", NULL, NCU_ERROR_SECRET_IN_DATA, "ice-auth-secret", NULL },
+	{ "ice-auth/secret-empty", NULL, "ice-auth-secret=", NCU_ERROR_INVALID_VALUE, "ice-auth-secret", NULL },
+	{ "ice-auth/with-password", "ice-username=alice", "ice-password=turnPass\nice-auth-secret=s3cretAuth",
+	  NCU_ERROR_INVALID_VALUE, "ice-auth-secret", "ice-password" },
+	{ "ice-auth/lifetime-with-password", "ice-auth-lifetime=600", "ice-password=turnPass",
+	  NCU_ERROR_INVALID_VALUE, "ice-auth-lifetime", "ice-auth-secret" },
+	{ "ice-auth/lifetime-low", "ice-auth-lifetime=9", NULL, NCU_ERROR_INVALID_VALUE, "ice-auth-lifetime", "10-2592000" },
+	{ "ice-auth/lifetime-high", "ice-auth-lifetime=2592001", NULL, NCU_ERROR_INVALID_VALUE, "ice-auth-lifetime", NULL },
+	{ "ice-auth/flags", "ice-auth-secret-flags=8", NULL, NCU_ERROR_INVALID_VALUE, "ice-auth-secret-flags", "0-7" },
 };
 
 static GHashTable *
@@ -427,7 +438,7 @@ test_table (void)
 	gsize n_keys, i;
 	const NcuKeyInfo *keys = ncu_schema_keys (&n_keys);
 
-	g_assert_cmpuint (n_keys, ==, 28);
+	g_assert_cmpuint (n_keys, ==, 31);
 	for (i = 0; i < n_keys; i++) {
 		const NcuKeyInfo *info = &keys[i];
 		g_autofree char *full = (info->flags & NCU_KEY_PER_PEER)
