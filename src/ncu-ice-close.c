@@ -17,16 +17,17 @@
  *     connectivity checks. A remote restarting every 0.2 s kept ~15 agents
  *     alive at once and the heap never shrank back (issue 7, up/down
  *     cycles). So a receive callback that drops everything stays attached.
- *   - The close releases only the allocations that exist when it starts.
- *     One still being made is lost: closed before it is granted, the agent
- *     is gone when the grant comes and coturn keeps the allocation until it
+ *   - A close releases only the allocations that exist when it starts. One
+ *     granted later (gathering still ran) becomes a refresh the close does
+ *     not prune, and libnice would wait for it forever; an agent dropped
+ *     before the grant comes leaves the allocation on the server until it
  *     expires (600 s; seen in tests/ice/test-ice-turn.sh, which restarts a
- *     session 40 times in a row); granted during the close, it becomes a
- *     refresh libnice waits for forever. So an agent still gathering
- *     closes once gathering is done.
- *   - A close still running after CLOSE_STALL_MS (gathering that never
- *     ends, a refresh that appeared anyway) gets its stream removed, which
- *     prunes every refresh left.
+ *     session 40 times in a row). So the agent is kept until its gathering
+ *     is over, and every relay candidate that appears meanwhile is released
+ *     by one more close at once.
+ *   - After CLOSE_STALL_MS a gathering that has not ended is taken as over,
+ *     and a close still running gets its stream removed, which prunes every
+ *     refresh left.
  */
 #include "config.h"
 
@@ -40,8 +41,9 @@
 typedef struct {
 	NiceAgent *agent;            /* our ref: the agent finalizes when we drop it */
 	guint stream_id;
-	gulong gathering_handler;    /* waiting for gathering to end */
-	gboolean close_started;
+	guint closes;                /* nice_agent_close_async() calls not done yet */
+	gulong candidate_handler;
+	gulong gathering_handler;    /* while gathering runs */
 	gboolean stream_removed;
 	GSource *watchdog;
 	gint64 start_us;
@@ -58,23 +60,32 @@ on_recv_drop (NiceAgent *agent, guint stream_id, guint component_id, guint len,
 }
 
 static void
+disconnect (Closing *c, gulong *handler)
+{
+	if (*handler)
+		g_signal_handler_disconnect (c->agent, *handler);
+	*handler = 0;
+}
+
+static void
 closing_free (Closing *c)
 {
 	if (c->watchdog) {
 		g_source_destroy (c->watchdog);
 		g_source_unref (c->watchdog);
 	}
-	if (c->gathering_handler)
-		g_signal_handler_disconnect (c->agent, c->gathering_handler);
+	disconnect (c, &c->candidate_handler);
+	disconnect (c, &c->gathering_handler);
 	g_object_unref (c->agent);
 	g_free (c);
 }
 
+/* Done once no close runs and no allocation can come any more. */
 static void
-on_closed (GObject *source, GAsyncResult *result, gpointer data)
+maybe_done (Closing *c)
 {
-	Closing *c = data;
-
+	if (c->closes > 0 || c->gathering_handler)
+		return;
 	g_debug ("ice: agent %p closed after %" G_GINT64_FORMAT " ms", c->agent,
 	         (g_get_monotonic_time () - c->start_us) / 1000);
 	g_ptr_array_remove_fast (closing, c);
@@ -84,20 +95,36 @@ on_closed (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 static void
+on_closed (GObject *source, GAsyncResult *result, gpointer data)
+{
+	Closing *c = data;
+
+	c->closes--;
+	maybe_done (c);
+}
+
+static void
 start_close (Closing *c)
 {
-	if (c->gathering_handler) {
-		g_signal_handler_disconnect (c->agent, c->gathering_handler);
-		c->gathering_handler = 0;
-	}
-	c->close_started = TRUE;
+	c->closes++;
 	nice_agent_close_async (c->agent, on_closed, c);
+}
+
+static void
+on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpointer data)
+{
+	/* A TURN allocation granted after the close began: release it too. */
+	if (candidate->type == NICE_CANDIDATE_TYPE_RELAYED)
+		start_close (data);
 }
 
 static void
 on_gathering_done (NiceAgent *agent, guint stream_id, gpointer data)
 {
-	start_close (data);
+	Closing *c = data;
+
+	disconnect (c, &c->gathering_handler);
+	maybe_done (c);
 }
 
 static gboolean
@@ -105,21 +132,21 @@ on_watchdog (gpointer data)
 {
 	Closing *c = data;
 
-	if (!c->close_started) {
-		g_debug ("ice: agent %p still gathering after %d ms: closing it anyway", c->agent,
-		         CLOSE_STALL_MS);
-		start_close (c);
-	} else if (!c->stream_removed) {
+	if (c->gathering_handler) {
+		g_debug ("ice: agent %p still gathering after %d ms: no longer waiting for it",
+		         c->agent, CLOSE_STALL_MS);
+		disconnect (c, &c->gathering_handler);
+	}
+	if (c->closes > 0 && !c->stream_removed) {
 		g_debug ("ice: agent %p still closing after %d ms: removing its stream", c->agent,
 		         CLOSE_STALL_MS);
 		c->stream_removed = TRUE;
 		nice_agent_remove_stream (c->agent, c->stream_id);
-	} else {
-		/* Nothing left to do but wait for libnice's own timeouts. */
-		g_clear_pointer (&c->watchdog, g_source_unref);
-		return G_SOURCE_REMOVE;
 	}
-	return G_SOURCE_CONTINUE;  /* again after CLOSE_STALL_MS */
+	/* Once the stream is gone only libnice's own timeouts are left. */
+	g_clear_pointer (&c->watchdog, g_source_unref);
+	maybe_done (c);
+	return G_SOURCE_REMOVE;
 }
 
 void
@@ -139,11 +166,13 @@ ncu_ice_close_agent (NiceAgent *agent, guint stream_id, gboolean gathering,
 	if (!closing)
 		closing = g_ptr_array_new ();
 	g_ptr_array_add (closing, c);
-	if (gathering)
+	if (gathering) {
+		c->candidate_handler = g_signal_connect (agent, "new-candidate-full",
+		                                         G_CALLBACK (on_new_candidate), c);
 		c->gathering_handler = g_signal_connect (agent, "candidate-gathering-done",
 		                                         G_CALLBACK (on_gathering_done), c);
-	else
-		start_close (c);
+	}
+	start_close (c);
 }
 
 static gboolean

@@ -272,17 +272,24 @@ allocations() {
 # its lifetime (600 s).
 check_release() {
 	local before after line i
+	# earlier peers' allocations leave at coturn's next tick: settle first
 	before=$(allocations)
+	for i in $(seq 10); do
+		sleep 0.5
+		after=$(allocations)
+		[ "$after" = "$before" ] && break
+		before=$after
+	done
 	in_ns "$NS_A" "$PEER" --name churn --churn 40 --timeout 30 $TURN 2>"$TMP/churn.log" ||
 		{ cat "$TMP/churn.log" >&2; fail "churn: the agents did not all close"; }
 	line=$(grep '^RESULT' "$TMP/churn.log")
 	echo "$line"
 	for i in $(seq 50); do
 		after=$(allocations)
-		[ "$after" = "$before" ] && break
+		[ "$after" -le "$before" ] && break
 		sleep 0.1
 	done
-	[ "$after" = "$before" ] ||
+	[ "$after" -le "$before" ] ||
 		fail "churn: coturn holds $after allocations 5 s later, $before before (the ended sessions' were not released)"
 	echo "coturn allocations: $before before, $after after 41 sessions"
 }
