@@ -78,9 +78,10 @@ char *ncu_ice_check_candidate (const char *candidate, guint index, GError **erro
 
 /*
  * Takes over @agent (and its ref): detaches us from it, releases its TURN
- * allocations (after its gathering, when @gathering says it still runs)
- * and drops it once that is done (see ncu_ice_get_closing()). Our signal
- * handlers must already be disconnected.
+ * allocations, and drops it once that is done (see ncu_ice_get_closing()).
+ * @gathering: its gathering still runs, so allocations may still be
+ * granted: they are released as they come, until gathering ends. Our
+ * signal handlers must already be disconnected.
  */
 void ncu_ice_close_agent (NiceAgent *agent, guint stream_id, gboolean gathering,
                           GMainContext *context);

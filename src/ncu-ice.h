@@ -131,7 +131,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (NcuIce, ncu_ice_free)
 /*
  * Agents of ended sessions still releasing their TURN allocations, in
  * this process. Each ends within a round trip to its TURN server, or
- * after libnice's ~2 s of retransmissions when the server is gone.
+ * after libnice's ~2 s of retransmissions when the server is gone; one
+ * whose gathering still ran, when that ends (5 s at most).
  */
 guint ncu_ice_get_closing (void);
 /*
