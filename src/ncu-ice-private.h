@@ -74,6 +74,18 @@ gboolean ncu_ice_check_credential (const char *field, const char *value,
  */
 char *ncu_ice_check_candidate (const char *candidate, guint index, GError **error);
 
+/* ---- src/ncu-ice-close.c ---- */
+
+/*
+ * Takes over @agent (and its ref): detaches us from it, releases its TURN
+ * allocations, and drops it once that is done (see ncu_ice_get_closing()).
+ * @gathering: its gathering still runs, so allocations may still be
+ * granted: they are released as they come, until gathering ends. Our
+ * signal handlers must already be disconnected.
+ */
+void ncu_ice_close_agent (NiceAgent *agent, guint stream_id, gboolean gathering,
+                          GMainContext *context);
+
 /* The selected pair's own socket, when libnice gives it out (src/ncu-ice-direct.c). */
 typedef struct {
 	GSocket *socket;              /* NULL: send through libnice */

@@ -63,6 +63,7 @@ struct _NcuIce {
 	 * while the current one has none (ncu_ice_restart_keeping_pair). */
 	NiceAgent *old_agent;
 	guint old_stream_id;
+	gboolean old_gathering;        /* it had not finished gathering */
 	NcuIceDirect old_direct;
 
 	NcuIceCallbacks callbacks;
@@ -358,31 +359,31 @@ create_agent (NcuIce *ice)
 	                        on_recv, ice);
 }
 
-/* Drops the agent: no more signals, TURN allocations released in the
- * background (the close task keeps the agent alive until it is done). */
+/* Drops the agent: no more signals or data for us; it releases its TURN
+ * allocations in the background (src/ncu-ice-close.c). */
 static void
 destroy_agent (NcuIce *ice)
 {
+	gboolean gathering = ice->state != NCU_ICE_STATE_NEW && !ice->gathering_complete;
+
 	if (!ice->agent)
 		return;
-	nice_agent_attach_recv (ice->agent, ice->stream_id, COMPONENT_ID, ice->context, NULL, NULL);
 	g_signal_handlers_disconnect_by_data (ice->agent, ice);
-	nice_agent_close_async (ice->agent, NULL, NULL);
-	g_clear_object (&ice->agent);
+	ncu_ice_close_agent (g_steal_pointer (&ice->agent), ice->stream_id, gathering, ice->context);
 	ice->stream_id = 0;
 	ice->turn_refresh_time = 0;
 }
 
-/* The previous session's pair is no longer needed (or no longer wanted). */
+/* The previous session's pair is no longer needed (or no longer wanted):
+ * the agent closes like any other (src/ncu-ice-close.c). */
 static void
 drop_old_agent (NcuIce *ice)
 {
 	if (!ice->old_agent)
 		return;
-	nice_agent_attach_recv (ice->old_agent, ice->old_stream_id, COMPONENT_ID, ice->context, NULL, NULL);
 	ncu_ice_direct_clear (&ice->old_direct);
-	nice_agent_close_async (ice->old_agent, NULL, NULL);
-	g_clear_object (&ice->old_agent);
+	ncu_ice_close_agent (g_steal_pointer (&ice->old_agent), ice->old_stream_id,
+	                     ice->old_gathering, ice->context);
 	ice->old_stream_id = 0;
 }
 
@@ -613,6 +614,7 @@ ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error)
 	g_signal_handlers_disconnect_by_data (ice->agent, ice);
 	ice->old_agent = g_steal_pointer (&ice->agent);
 	ice->old_stream_id = ice->stream_id;
+	ice->old_gathering = !ice->gathering_complete;
 	ice->old_direct = ice->direct;
 	ice->direct.socket = NULL;
 	ice->stream_id = 0;

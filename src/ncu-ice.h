@@ -128,6 +128,22 @@ NcuIce *ncu_ice_new (GMainContext *context, const NcuIceConfig *config,
 void ncu_ice_free (NcuIce *ice);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NcuIce, ncu_ice_free)
 
+/*
+ * Agents of ended sessions still releasing their TURN allocations, in
+ * this process. Each ends within a round trip to its TURN server, or
+ * after libnice's ~2 s of retransmissions when the server is gone; one
+ * whose gathering still ran, when that ends (5 s at most).
+ */
+guint ncu_ice_get_closing (void);
+/*
+ * Iterates @context (NULL: the default one) until no agent is closing or
+ * @timeout_ms passed. For a process about to exit: one that quits earlier
+ * leaves its TURN allocations on the server until they expire, and a new
+ * allocation from a reused local port then gets "437 Allocation
+ * Mismatch". TRUE if every agent closed.
+ */
+gboolean ncu_ice_wait_closed (GMainContext *context, guint timeout_ms);
+
 /* @callbacks is copied; set them before ncu_ice_gather(). */
 void ncu_ice_set_callbacks (NcuIce *ice, const NcuIceCallbacks *callbacks,
                             gpointer user_data);

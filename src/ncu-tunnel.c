@@ -17,6 +17,10 @@
 
 /* How long a retained offer stays on the broker without a refresh. */
 #define OFFER_EXPIRY_S 300
+/* A fixed listen-port that is taken is tried again this long, this often:
+ * after a quick down and up the old wireguard-go may still hold it. */
+#define PORT_RETRY_FOR_S 3
+#define PORT_RETRY_EVERY_MS 100
 
 struct _NcuTunnel {
 	NcuProfile *profile;
@@ -25,6 +29,7 @@ struct _NcuTunnel {
 	gpointer user_data;
 
 	guint start_source;
+	gint64 port_retry_until;         /* while the listen port is taken; 0: not */
 	GCancellable *cancellable;       /* name resolution */
 	guint8 own_public[NCU_KEY_LEN];
 	NcuWg *wg;
@@ -417,15 +422,18 @@ on_wg_exit (NcuWg *wg, const GError *error, gpointer user_data)
 	             error->message);
 }
 
+/* The device is kept when its settings fail, for another try. */
 static gboolean
 tunnel_setup_wg (NcuTunnel *tunnel, GError **error)
 {
 	g_autoptr (NcuWgDeviceInfo) info = NULL;
 
-	tunnel->wg = ncu_wg_new (tunnel->profile->wireguard_backend, tunnel->ifname, error);
-	if (!tunnel->wg)
-		return FALSE;
-	ncu_wg_set_exit_cb (tunnel->wg, on_wg_exit, tunnel);
+	if (!tunnel->wg) {
+		tunnel->wg = ncu_wg_new (tunnel->profile->wireguard_backend, tunnel->ifname, error);
+		if (!tunnel->wg)
+			return FALSE;
+		ncu_wg_set_exit_cb (tunnel->wg, on_wg_exit, tunnel);
+	}
 	if (!ncu_wg_set_device (tunnel->wg, tunnel->profile->private_key,
 	                        tunnel->profile->listen_port, 0, error))
 		return FALSE;
@@ -438,6 +446,34 @@ tunnel_setup_wg (NcuTunnel *tunnel, GError **error)
 	return TRUE;
 }
 
+static gboolean tunnel_start_cb (gpointer user_data);
+
+/*
+ * The listen port is taken: TRUE if the start is tried again in a moment.
+ * Otherwise @error says for how long it was tried.
+ */
+static gboolean
+tunnel_retry_port (NcuTunnel *tunnel, GError **error)
+{
+	gint64 now = g_get_monotonic_time ();
+
+	if (!g_error_matches (*error, NCU_WG_ERROR, NCU_WG_ERROR_ADDRESS_IN_USE))
+		return FALSE;
+	if (tunnel->port_retry_until == 0) {
+		tunnel->port_retry_until = now + PORT_RETRY_FOR_S * G_USEC_PER_SEC;
+		g_message ("listen-port %u is in use; trying again for up to %d s",
+		           tunnel->profile->listen_port, PORT_RETRY_FOR_S);
+	}
+	if (now < tunnel->port_retry_until) {
+		tunnel->start_source = g_timeout_add (PORT_RETRY_EVERY_MS, tunnel_start_cb, tunnel);
+		return TRUE;
+	}
+	g_prefix_error (error, "listen-port %u is still in use after %d s (another program or "
+	                "WireGuard device holds it): ", tunnel->profile->listen_port,
+	                PORT_RETRY_FOR_S);
+	return FALSE;
+}
+
 static gboolean
 tunnel_start_cb (gpointer user_data)
 {
@@ -445,7 +481,14 @@ tunnel_start_cb (gpointer user_data)
 	g_autoptr (GError) error = NULL;
 
 	tunnel->start_source = 0;
-	if (!tunnel_setup_wg (tunnel, &error) || !tunnel_setup_peers (tunnel, &error)) {
+	if (!tunnel_setup_wg (tunnel, &error)) {
+		if (!tunnel_retry_port (tunnel, &error))
+			tunnel_fail (tunnel, "%s", error->message);
+		return G_SOURCE_REMOVE;
+	}
+	if (tunnel->port_retry_until)
+		g_message ("listen-port %u is free again", tunnel->profile->listen_port);
+	if (!tunnel_setup_peers (tunnel, &error)) {
 		tunnel_fail (tunnel, "%s", error->message);
 		return G_SOURCE_REMOVE;
 	}

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <linux/wireguard.h>
@@ -414,7 +415,9 @@ ncu_wg_kernel_parse_ack (const struct nlmsghdr *hdr, const char *what, GError **
 	if (hdr->nlmsg_type == NLMSG_ERROR && nlmsg_datalen (hdr) >= (int) sizeof *err)
 		ext = ack_message (hdr);
 	g_set_error (error, NCU_WG_ERROR,
-	             code == -ENODEV ? NCU_WG_ERROR_NOT_FOUND : NCU_WG_ERROR_REMOTE,
+	             code == -ENODEV       ? NCU_WG_ERROR_NOT_FOUND
+	             : code == -EADDRINUSE ? NCU_WG_ERROR_ADDRESS_IN_USE
+	                                   : NCU_WG_ERROR_REMOTE,
 	             "%s: %s%s%s", what, g_strerror (ABS (code)),
 	             ext ? ": " : "", ext ? ext : "");
 	return FALSE;

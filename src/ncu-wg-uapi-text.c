@@ -545,7 +545,9 @@ check_errno (gint64 value, GError **error)
 {
 	if (value == 0)
 		return TRUE;
-	g_set_error (error, NCU_WG_ERROR, NCU_WG_ERROR_REMOTE,
+	/* wireguard-go answers a listen_port it cannot bind with -EADDRINUSE. */
+	g_set_error (error, NCU_WG_ERROR,
+	             value == -EADDRINUSE ? NCU_WG_ERROR_ADDRESS_IN_USE : NCU_WG_ERROR_REMOTE,
 	             "wireguard-go refused the request: errno=%" G_GINT64_FORMAT " (%s)",
 	             value, g_strerror ((int) ABS (value)));
 	return FALSE;

@@ -29,6 +29,7 @@ struct _NcuWg {
 	int ifindex;
 	NcuWgKernel *kernel;           /* one of these two, NULL once closed */
 	NcuWgUapi *uapi;
+	gboolean uapi_up;              /* wireguard-go bound a port once: it is up */
 	NcuWgExitFunc exit_func;
 	gpointer exit_data;
 };
@@ -409,9 +410,12 @@ ncu_wg_get_device (NcuWg *wg, NcuWgDeviceInfo **out, GError **error)
 }
 
 /*
- * wireguard-go binds port 0 when it handles the link-up event, which may come
- * after our set: wait until it reports a port so the caller reads the real
- * one.  The kernel binds synchronously.
+ * wireguard-go binds when it handles the link-up event, which may come after
+ * our set: wait until it reports a port.  Before setting port 0, so the
+ * caller reads the real one; before a fixed port, so wireguard-go binds it
+ * while we wait for its answer: bound at the link-up event instead, a taken
+ * port would only leave the device down, without a word to us.  The kernel
+ * binds synchronously.
  */
 static gboolean
 wait_port_bound (NcuWg *wg, GError **error)
@@ -423,8 +427,10 @@ wait_port_bound (NcuWg *wg, GError **error)
 
 		if (!ncu_wg_get_device (wg, &info, error))
 			return FALSE;
-		if (info->listen_port != 0)
+		if (info->listen_port != 0) {
+			wg->uapi_up = TRUE;
 			return TRUE;
+		}
 		if (g_get_monotonic_time () > deadline)
 			break;
 		g_usleep (PORT_BIND_POLL_US);
@@ -440,6 +446,9 @@ ncu_wg_set_device (NcuWg *wg, const guint8 private_key[NCU_KEY_LEN],
 	NcuWgDeviceConfig device = { .listen_port = listen_port, .fwmark = fwmark };
 	gboolean ok;
 
+	/* Once up, wireguard-go stays up even when a port fails to bind. */
+	if (listen_port != 0 && wg->uapi && !wg->uapi_up && !wait_port_bound (wg, error))
+		return FALSE;
 	memcpy (device.private_key, private_key, NCU_KEY_LEN);
 	ok = backend_set (wg, &device, NULL, FALSE, error);
 	sodium_memzero (&device, sizeof device);

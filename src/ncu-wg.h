@@ -29,6 +29,7 @@ typedef enum {
 	NCU_WG_ERROR_PROTOCOL,         /* malformed reply from the backend */
 	NCU_WG_ERROR_REMOTE,           /* the backend refused (errno) */
 	NCU_WG_ERROR_EXITED,           /* wireguard-go exited */
+	NCU_WG_ERROR_ADDRESS_IN_USE,   /* the listen port is taken (EADDRINUSE) */
 } NcuWgError;
 
 /* Device settings, all applied at once. */
@@ -117,7 +118,9 @@ NcuWgBackend ncu_wg_get_backend (NcuWg *wg);
 
 /*
  * Sets private key, listen port and fwmark.  With @listen_port 0 it returns
- * once a port is bound, so ncu_wg_get_device reports the real one.
+ * once a port is bound, so ncu_wg_get_device reports the real one.  A
+ * @listen_port that is taken fails with NCU_WG_ERROR_ADDRESS_IN_USE (the
+ * device keeps the port it had); the call may be repeated.
  */
 gboolean ncu_wg_set_device (NcuWg *wg, const guint8 private_key[NCU_KEY_LEN],
                             guint16 listen_port, guint32 fwmark, GError **error);

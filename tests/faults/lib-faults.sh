@@ -191,6 +191,15 @@ fl_no_crash() {
 	done
 }
 
+# fl_turn_allocations: coturn's TURN allocations: its relay sockets on
+# TB_WAN_IP1, in its relay port range (49152-65535; it also listens on
+# the port after TB_TURN_PORT). coturn frees a released allocation at its
+# next 1 s tick; one its client never released stays for its lifetime
+# (600 s).
+fl_turn_allocations() {
+	tb_exec wan ss -Huan src "$TB_WAN_IP1" | awk '{ n = split($4, a, ":") } a[n] >= 49152' | wc -l
+}
+
 # fl_b64url KEY: a key as it appears in signaling topics.
 fl_b64url() {
 	tr '+/' '-_' <<<"$1" | tr -d '='

@@ -7,6 +7,10 @@
  * Logs and "RESULT ..." lines go to stderr. After connecting, both sides
  * exchange --count datagrams and acknowledge them, then exit 0.
  * --gather-only gathers, reports and exits.
+ * --churn N restarts the session N times at short and varied intervals
+ * (some while its TURN allocation is still in flight), frees it, waits
+ * until every agent released its TURN allocations and reports how long
+ * that took ("RESULT <name> churn ...").
  */
 #include "config.h"
 
@@ -26,6 +30,9 @@ typedef struct {
 	const char *name;
 	int exit_code;
 	gboolean gather_only;
+	int churn;                      /* --churn: restarts wanted */
+	guint restarts;
+	guint churn_id;
 	guint count, sent, received, acks_sent;
 	gboolean remote_acked;
 	GString *stdin_buf;
@@ -65,6 +72,8 @@ on_gathered (NcuIce *ice, const char *ufrag, const char *pwd,
 	NcuIceStats stats;
 	guint counts[4] = { 0 };
 
+	if (peer->churn > 0)
+		return;
 	ncu_ice_get_stats (ice, &stats);
 	count_types (candidates, counts);
 	/* offer_ms: when the offer could go out; gather_ms: when libnice
@@ -200,6 +209,46 @@ on_stdin (gint fd, GIOCondition condition, gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* Delays between restarts, cycled: from inside the TURN allocation's
+ * round trip to well after it. */
+static const guint churn_delays_ms[] = { 0, 1, 3, 7, 15, 30, 60, 120 };
+
+static gboolean
+on_churn (gpointer data)
+{
+	Peer *peer = data;
+	g_autoptr (GError) error = NULL;
+
+	if (peer->restarts >= (guint) peer->churn) {
+		peer->churn_id = 0;
+		finish (peer, 0, NULL);
+		return G_SOURCE_REMOVE;
+	}
+	if (!ncu_ice_restart (peer->ice, &error)) {
+		peer->churn_id = 0;
+		finish (peer, 1, error->message);
+		return G_SOURCE_REMOVE;
+	}
+	peer->churn_id = g_timeout_add (churn_delays_ms[peer->restarts++ % G_N_ELEMENTS (churn_delays_ms)],
+	                                on_churn, peer);
+	return G_SOURCE_REMOVE;
+}
+
+/* After --churn: every agent must release its allocations, and soon. */
+static void
+report_churn (Peer *peer)
+{
+	gint64 start = g_get_monotonic_time ();
+	guint closing = ncu_ice_get_closing ();
+	gboolean closed = ncu_ice_wait_closed (NULL, 10000);
+
+	g_printerr ("RESULT %s churn restarts=%u closing=%u close_ms=%.1f left=%u\n", peer->name,
+	            peer->restarts, closing, (g_get_monotonic_time () - start) / 1000.0,
+	            ncu_ice_get_closing ());
+	if (!closed && peer->exit_code == 0)
+		peer->exit_code = 1;
+}
+
 static gboolean
 on_linger_done (gpointer loop)
 {
@@ -278,6 +327,7 @@ main (int argc, char **argv)
 		{ "tunnel", 0, 0, G_OPTION_ARG_STRING, &tunnel, "Our tunnel interface", "IFNAME" },
 		{ "deadline", 0, 0, G_OPTION_ARG_INT, &deadline, "Gathering deadline (ms, -1: none)", "MS" },
 		{ "gather-only", 0, 0, G_OPTION_ARG_NONE, &peer.gather_only, "Gather, report, exit", NULL },
+		{ "churn", 0, 0, G_OPTION_ARG_INT, &peer.churn, "Restart N times, free, wait for the close", "N" },
 		{ "count", 0, 0, G_OPTION_ARG_INT, &count, "Datagrams to exchange", "N" },
 		{ "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s, "Seconds before failing", "S" },
 		{ NULL }
@@ -323,7 +373,9 @@ main (int argc, char **argv)
 		g_printerr ("ice-peer %s: %s\n", peer.name, error->message);
 		return 1;
 	}
-	if (!peer.gather_only)
+	if (peer.churn > 0)
+		peer.churn_id = g_timeout_add (0, on_churn, &peer);
+	else if (!peer.gather_only)
 		peer.stdin_id = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP, on_stdin, &peer);
 	timeout_id = g_timeout_add_seconds (timeout_s, on_timeout, &peer);
 	g_main_loop_run (peer.loop);
@@ -332,11 +384,17 @@ main (int argc, char **argv)
 		g_source_remove (peer.tick_id);
 	if (peer.stdin_id)
 		g_source_remove (peer.stdin_id);
+	if (peer.churn_id)
+		g_source_remove (peer.churn_id);
 
 	/* Release the TURN allocation before leaving. */
 	ncu_ice_free (peer.ice);
-	g_timeout_add (300, on_linger_done, peer.loop);
-	g_main_loop_run (peer.loop);
+	if (peer.churn > 0) {
+		report_churn (&peer);
+	} else {
+		g_timeout_add (300, on_linger_done, peer.loop);
+		g_main_loop_run (peer.loop);
+	}
 	g_main_loop_unref (peer.loop);
 	g_string_free (peer.stdin_buf, TRUE);
 	g_ptr_array_unref (peer.remote_candidates);

@@ -9,7 +9,8 @@
 #
 # wan does not forward, so A and B reach each other only through the relay.
 # Measures gathering time with STUN alone, TURN alone and STUN+TURN, then
-# connects two sessions over relay pairs and exchanges datagrams.
+# connects two sessions over relay pairs and exchanges datagrams, and
+# checks that ended sessions release their TURN allocations.
 # Needs root, iproute2, nftables, coturn. Exit 0 pass, 1 fail.
 
 set -u
@@ -257,6 +258,44 @@ echo "== all types on A, relay-only on B"
 connect mixed "$TURN $STUN" "--types relay $TURN"
 expect_pair mixed B relay any
 expect_pair mixed A any relay
+
+# allocations: coturn's relay sockets (one per TURN allocation), in its
+# relay port range (it also listens on 3479).
+allocations() {
+	in_ns "$NS_WAN" ss -Huan src 203.0.113.1 | awk '{ n = split($4, a, ":") } a[n] >= 49152' | wc -l
+}
+
+# Sessions restarted 40 times, some while their allocation was in flight,
+# then freed: the process waits until every old agent released its
+# allocation, and coturn is left with none of them. coturn frees a
+# released allocation at its next 1 s tick; one not released stays for
+# its lifetime (600 s).
+check_release() {
+	local before after line i
+	# earlier peers' allocations leave at coturn's next tick: settle first
+	before=$(allocations)
+	for i in $(seq 10); do
+		sleep 0.5
+		after=$(allocations)
+		[ "$after" = "$before" ] && break
+		before=$after
+	done
+	in_ns "$NS_A" "$PEER" --name churn --churn 40 --timeout 30 $TURN 2>"$TMP/churn.log" ||
+		{ cat "$TMP/churn.log" >&2; fail "churn: the agents did not all close"; }
+	line=$(grep '^RESULT' "$TMP/churn.log")
+	echo "$line"
+	for i in $(seq 50); do
+		after=$(allocations)
+		[ "$after" -le "$before" ] && break
+		sleep 0.1
+	done
+	[ "$after" -le "$before" ] ||
+		fail "churn: coturn holds $after allocations 5 s later, $before before (the ended sessions' were not released)"
+	echo "coturn allocations: $before before, $after after 41 sessions"
+}
+
+echo "== closing: TURN allocations released"
+check_release
 
 echo "== interfaces"
 add_decoys

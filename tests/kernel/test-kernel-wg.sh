@@ -78,7 +78,7 @@ note "listen port 0 bound $port"
 ok X new kernel wgk1
 ok X genkey
 cmd X set-device "$port" 0
-[[ $R == "error REMOTE: WG_CMD_SET_DEVICE on wgk1: Address already in use"* ]] ||
+[[ $R == "error ADDRESS_IN_USE: WG_CMD_SET_DEVICE on wgk1: Address already in use"* ]] ||
 	fail "a port in use: $R"
 ok X free
 ok A set-device 51820 0

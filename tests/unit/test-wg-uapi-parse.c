@@ -248,7 +248,10 @@ static const BadCase bad_get[] = {
 };
 
 static const BadCase bad_set[] = {
-	{ "errno", "errno=-98\n\n", 0, NCU_WG_ERROR_REMOTE,
+	{ "errno", "errno=-22\n\n", 0, NCU_WG_ERROR_REMOTE,
+	  "wireguard-go refused the request: errno=-22 (Invalid argument)" },
+	/* listen_port taken: the caller may try again */
+	{ "port-in-use", "errno=-98\n\n", 0, NCU_WG_ERROR_ADDRESS_IN_USE,
 	  "wireguard-go refused the request: errno=-98 (Address already in use)" },
 	{ "empty", "", 0, NCU_WG_ERROR_PROTOCOL,
 	  "line 1: reply truncated (no blank line at the end)" },

@@ -454,6 +454,20 @@ ack_new (int code, const char *ext)
 	return msg;
 }
 
+/* An ack with error @code fails with @want_code and @want_message. */
+static void
+assert_ack_fails (int code, const char *ext, const char *what, int want_code,
+                  const char *want_message)
+{
+	struct nl_msg *msg = ack_new (code, ext);
+	g_autoptr (GError) error = NULL;
+
+	g_assert_false (ncu_wg_kernel_parse_ack (nlmsg_hdr (msg), what, &error));
+	g_assert_error (error, NCU_WG_ERROR, want_code);
+	g_assert_cmpstr (error->message, ==, want_message);
+	nlmsg_free (msg);
+}
+
 static void
 test_ack (void)
 {
@@ -464,19 +478,12 @@ test_ack (void)
 	g_assert_no_error (error);
 	nlmsg_free (msg);
 
-	msg = ack_new (-EINVAL, "NLA_F_NESTED is missing");
-	g_assert_false (ncu_wg_kernel_parse_ack (nlmsg_hdr (msg), "SET", &error));
-	g_assert_error (error, NCU_WG_ERROR, NCU_WG_ERROR_REMOTE);
-	g_assert_cmpstr (error->message, ==, "SET: Invalid argument: NLA_F_NESTED is missing");
-	g_clear_error (&error);
-	nlmsg_free (msg);
-
-	msg = ack_new (-ENODEV, NULL);
-	g_assert_false (ncu_wg_kernel_parse_ack (nlmsg_hdr (msg), "GET", &error));
-	g_assert_error (error, NCU_WG_ERROR, NCU_WG_ERROR_NOT_FOUND);
-	g_assert_cmpstr (error->message, ==, "GET: No such device");
-	g_clear_error (&error);
-	nlmsg_free (msg);
+	assert_ack_fails (-EINVAL, "NLA_F_NESTED is missing", "SET", NCU_WG_ERROR_REMOTE,
+	                  "SET: Invalid argument: NLA_F_NESTED is missing");
+	assert_ack_fails (-ENODEV, NULL, "GET", NCU_WG_ERROR_NOT_FOUND, "GET: No such device");
+	/* listen port taken: the caller may try again */
+	assert_ack_fails (-EADDRINUSE, NULL, "SET", NCU_WG_ERROR_ADDRESS_IN_USE,
+	                  "SET: Address already in use");
 
 	/* a bare NLMSG_DONE of a dump: an int, 0 = fine */
 	msg = nlmsg_alloc_simple (NLMSG_DONE, NLM_F_MULTI);

@@ -100,6 +100,20 @@ PSK=$(wg genpsk)
 
 ok A set-device 51820 0x1234
 ok B set-device 0 0
+
+# A listen port another device holds: reported as such (the service tries
+# again for a while), and the device still takes another port.
+start_driver P "$NSA"
+ok P new userspace wgP
+ok P genkey
+cmd P set-device 51820 0
+[ "$R" = "error ADDRESS_IN_USE: wgP: wireguard-go refused the request: errno=-98 (Address already in use)" ] ||
+	fail "a listen port in use: $R"
+ok P set-device 51821 0
+[ "$(in_ns P wg show wgP listen-port)" = 51821 ] || fail "wgP did not take another port after a taken one"
+ok P free
+note "a taken listen port: ADDRESS_IN_USE"
+
 dump B
 PB=$(printf '%s\n' "$R" | head -n1 | cut -f2)
 [ -n "$PB" ] && [ "$PB" -gt 0 ] || fail "listen port 0 did not report the bound port: $PB"

@@ -58,7 +58,7 @@ code_name (const GError *error)
 {
 	static const char *const names[] = {
 		"FAILED", "INVALID_ARGUMENT", "NOT_FOUND", "UNSUPPORTED", "EXISTS",
-		"TIMEOUT", "PROTOCOL", "REMOTE", "EXITED",
+		"TIMEOUT", "PROTOCOL", "REMOTE", "EXITED", "ADDRESS_IN_USE",
 	};
 
 	if (error->domain == NCU_WG_ERROR && error->code >= 0 &&
