@@ -132,12 +132,11 @@ restarted_peers() {
 		sed -n 's/.*peer \(.*\): restarting ICE.*/\1/p' | sort -u | wc -l
 }
 
-# restart_coturn: a fresh coturn. The service does not release its TURN
-# allocations before it exits, and a new ICE socket that the cone NAT maps
-# to the port of a leftover allocation gets 437 (Allocation Mismatch), no
-# relay and no srflx candidate, and a failed session after ~20 s; so each
-# clean activation starts with an empty allocation table (the reconnect
-# activation shows the effect).
+# restart_coturn: a fresh coturn, so that every activation of a size starts
+# from the same empty allocation table. (The service releases its TURN
+# allocations before it exits; the reconnect activation, without a restart,
+# shows that nothing left behind gets in the way: 437 Allocation Mismatch
+# for a socket mapped to a leftover allocation's port.)
 restart_coturn() {
 	tb_stop "$TB_COTURN_PID" 5
 	tb_start_coturn
@@ -302,9 +301,9 @@ report() {
 	echo "same with 1 peer, same run (ratios). \"all connected\": from \`nmcli connection up\` until"
 	echo "nm-cunicu-status shows every peer's ICE connected (confirmed by polling it, timed by the"
 	echo "service's --debug log: the last peer's first \`ICE connected\`). coturn is restarted"
-	echo "before each activation: the service leaves its TURN allocations behind when it exits,"
-	echo "and a new socket mapped to the port of a leftover one gets no candidate from coturn (437)"
-	echo "and fails ICE after ~20 s; the reconnect line below shows that case."
+	echo "before each activation, so each starts from an empty allocation table; the reconnect line"
+	echo "below, without a restart, shows whether allocations left by the previous service get in"
+	echo "the way (a socket mapped to a leftover allocation's port gets 437 and fails ICE)."
 	echo
 	bench_table_row peers "all connected s" "ratio to 1 peer" target verdict "peers that restarted ICE" \
 		"service RSS MiB" "ratio to 1 peer" target verdict "service fds" "ratio to 1 peer" \
