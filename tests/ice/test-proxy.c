@@ -64,7 +64,7 @@ fake_wg_send (FakeWg *wg, NcuProxy *proxy, const char *text)
 static void
 fake_wg_read (FakeWg *wg)
 {
-	char buf[2048];
+	char buf[8192];
 	ssize_t n;
 
 	while ((n = recv (wg->fd, buf, sizeof buf, MSG_DONTWAIT)) >= 0)
@@ -224,6 +224,30 @@ test_forward (Fixture *f, gconstpointer data)
 	ncu_proxy_set_ready (f->proxy_a, TRUE);
 	fake_wg_wait (&f->wg_b, 104);
 	assert_got (&f->wg_b, 103, "later", 0, 1);
+}
+
+/* Towards WireGuard, packets are queued and sent in batches; one too big
+ * for the queue's slots (a jumbo MTU) goes out at once, in order. */
+static void
+test_big_in_order (Fixture *f, gconstpointer data)
+{
+	g_autofree char *big = g_strnfill (3000, 'B');
+	NcuProxyStats sb;
+
+	test_peers_connect (f->a, f->b);
+	ncu_proxy_set_ready (f->proxy_a, TRUE);
+	ncu_proxy_set_ready (f->proxy_b, TRUE);
+	fake_wg_send (&f->wg_a, f->proxy_a, "small 0");
+	fake_wg_send (&f->wg_a, f->proxy_a, big);
+	fake_wg_send (&f->wg_a, f->proxy_a, "small 1");
+	fake_wg_wait (&f->wg_b, 3);
+	g_assert_cmpstr (f->wg_b.got->pdata[0], ==, "small 0");
+	g_assert_cmpstr (f->wg_b.got->pdata[1], ==, big);
+	g_assert_cmpstr (f->wg_b.got->pdata[2], ==, "small 1");
+	ncu_proxy_get_stats (f->proxy_b, &sb);
+	g_assert_cmpuint (sb.ice_to_wg_packets, ==, 3);
+	g_assert_cmpuint (sb.ice_to_wg_bytes, ==, 3000 + 2 * strlen ("small 0"));
+	g_assert_cmpuint (sb.dropped_to_wg, ==, 0);
 }
 
 /* More than NCU_PROXY_HOLD_MAX early packets: the newest are kept. */
@@ -459,6 +483,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 	ADD ("/proxy/forward", test_forward);
 	ADD ("/proxy/hold-overflow", test_hold_overflow);
+	ADD ("/proxy/big-in-order", test_big_in_order);
 	ADD ("/proxy/one-initiator", test_one_initiator);
 	ADD ("/proxy/stale-first", test_stale_first);
 	ADD ("/proxy/initiation-after-ready", test_initiation_after_ready);
