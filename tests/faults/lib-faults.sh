@@ -166,6 +166,16 @@ fl_recover_since() {
 fl_rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
+
+# fl_rss_bounded: true when resident memory says something about leaks in
+# this build; false (with a note) in a --enable-sanitizers build, where
+# AddressSanitizer keeps freed memory in quarantine (up to 256 MiB) and
+# LeakSanitizer checks the services at exit instead.
+fl_rss_bounded() {
+	grep -q -- '-fsanitize=address' "$top_builddir/Makefile" 2>/dev/null || return 0
+	echo "# sanitizer build: RSS not asserted (ASan's quarantine holds freed memory; LeakSanitizer checks at exit)"
+	return 1
+}
 fl_fds() {
 	ls "/proc/$1/fd" | wc -l
 }
