@@ -99,6 +99,17 @@ e2e_ping_ok() {
 	tb_exec "$1" ping -c 1 -W 1 -n "$2" >/dev/null 2>&1
 }
 
+# e2e_ping_soon HOST ADDRESS: one of up to three pings (1 s deadline each)
+# passes: for the reverse direction right after a recovery, when the path
+# may still be switching to the session that brought the first one back.
+e2e_ping_soon() {
+	local try
+	for try in 1 2 3; do
+		e2e_ping_ok "$1" "$2" && return 0
+	done
+	return 1
+}
+
 # e2e_wait_ping HOST ADDRESS SECONDS: poll until a ping passes; prints the
 # seconds it took (from the call) on stdout.
 e2e_wait_ping() {

@@ -29,7 +29,7 @@ tb_log "coturn restarted"
 fl_recover_since "coturn restart: pings pass again after coturn stopped" hostA "${E2E_TUN[hostB]}" "$t0" 10
 fl_ping_stop ping-ab
 echo "RESULT coturn restart: pings lost $FL_LOST of $FL_SENT"
-e2e_ping_ok hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A after the coturn restart"
+e2e_ping_soon hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A after the coturn restart"
 
 { read -r path && read -r remote_type && read -r restarts_a && read -r watchdog_a; } < \
 	<(fl_status_field hostA peers.hostB.path peers.hostB.remote-type peers.hostB.restarts peers.hostB.watchdog-restarts)

@@ -18,7 +18,7 @@ sleep 5
 tb_exec hostA ip link set eth0 up
 tb_log "eth0 up again after $(tb_fmt_us $(($(tb_now_us) - t0))) s"
 fl_recover "underlay link down 5 s (from link up)" hostA "${E2E_TUN[hostB]}" 10
-e2e_ping_ok hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A after the link flap"
+e2e_ping_soon hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A after the link flap"
 fl_same_service hostB "$svc_b"
 fl_no_crash
 e2e_status hostA

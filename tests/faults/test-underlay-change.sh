@@ -53,7 +53,7 @@ tb_log "hostA: eth0 $old -> $new"
 fl_recover_since "underlay: new LAN address" hostA "${E2E_TUN[hostB]}" "$t0" 10
 fl_ping_stop ping-readdress
 echo "RESULT underlay: new LAN address: pings lost $FL_LOST of $FL_SENT"
-e2e_ping_ok hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A after hostA's new address"
+e2e_ping_soon hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A after hostA's new address"
 base=$(fl_status_field hostA peers.hostB.local-base-address)
 [[ $base == "$new":* ]] || tb_fail "hostA's path still starts from $base, not $new"
 echo "hostA's path now starts from $base"
@@ -76,7 +76,7 @@ tb_log "hostA: now behind natA2 (${TB_ADDR[natA2]}) as $moved"
 fl_recover_since "underlay: another router" hostA "${E2E_TUN[hostB]}" "$t0" 10
 fl_ping_stop ping-move
 echo "RESULT underlay: another router: pings lost $FL_LOST of $FL_SENT"
-e2e_ping_ok hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A after hostA moved"
+e2e_ping_soon hostB "${E2E_TUN[hostA]}" || tb_fail "no ping B->A after hostA moved"
 local_addr=$(fl_status_field hostA peers.hostB.local-address)
 [[ $local_addr == "${TB_ADDR[natA2]}":* || $local_addr == "$moved":* ]] ||
 	tb_fail "hostA's path still uses $local_addr"
