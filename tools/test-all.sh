@@ -100,7 +100,7 @@ fi
 # after replaying the committed corpus.
 echo "=== fuzzers"
 if CC=clang "$top/tools/build.sh" "$builddir-fuzz" --enable-fuzzing --disable-netns-tests > /dev/null; then
-	check_in "$builddir-fuzz" check-fuzz NCU_FUZZ_SECONDS="${NCU_FUZZ_SECONDS:-20}"
+	check_in "$builddir-fuzz" check-fuzz NCU_FUZZ_SECONDS="${NCU_FUZZ_SECONDS:-30}"
 else
 	echo "FAIL: fuzzer build"
 	failed=$((failed + 1))
