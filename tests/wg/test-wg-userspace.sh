@@ -25,6 +25,14 @@ command -v wg >/dev/null || fail "wg not found: apt-get install wireguard-tools"
 command -v nsenter >/dev/null || fail "nsenter not found: apt-get install util-linux"
 [ -x "$DRIVER" ] || fail "$DRIVER not built (make check builds it)"
 
+# Namespaces of earlier runs that were killed (SIGKILL skips the trap):
+# their processes are stopped and the namespaces deleted.
+for ns in $(ip netns list | awk '/^ncu-wg[AB]-[0-9]+/ { print $1 }'); do
+	kill -0 "${ns##*-}" 2>/dev/null && continue
+	for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	ip netns del "$ns" 2>/dev/null
+done
+
 ID=$$
 NSA=ncu-wgA-$ID
 NSB=ncu-wgB-$ID
