@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "ncu-ice.h"
+#include "ncu-liveness-probe.h"
 #include "ncu-parse.h"
 #include "ncu-signal.h"
 
@@ -125,6 +126,29 @@ on_ice_data (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data)
 	/* WireGuard's handshakes from the service: nobody here answers. */
 }
 
+/* The service's liveness probes (docs/signaling.md section 9) are echoed as
+ * a peer's service would: else its watchdog takes the silent WireGuard for
+ * a dead path and restarts ICE, which no real peer would cause. */
+static void
+on_probe (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data)
+{
+	const char *ufrag, *local_pwd, *remote_pwd;
+	guint8 local_key[NCU_LIVENESS_KEY_LEN], remote_key[NCU_LIVENESS_KEY_LEN];
+	guint8 nonce[NCU_LIVENESS_NONCE_LEN], reply[NCU_LIVENESS_PROBE_LEN];
+	NcuLivenessProbeType type;
+
+	if (!ncu_ice_get_local_credentials (ice, &ufrag, &local_pwd) ||
+	    !ncu_ice_get_remote_credentials (ice, &ufrag, &remote_pwd))
+		return;
+	ncu_liveness_key_derive (local_pwd, local_key);
+	if (!ncu_liveness_probe_parse (buf, len, local_key, &type, nonce) ||
+	    type != NCU_LIVENESS_PROBE_REQUEST)
+		return;
+	ncu_liveness_key_derive (remote_pwd, remote_key);
+	ncu_liveness_probe_build (reply, NCU_LIVENESS_PROBE_REPLY, nonce, remote_key);
+	ncu_ice_send (ice, reply, sizeof reply);
+}
+
 static NcuIce *
 peer_create_ice (SimPeer *peer, GError **error)
 {
@@ -140,6 +164,7 @@ peer_create_ice (SimPeer *peer, GError **error)
 	if (ice) {
 		ncu_ice_set_callbacks (ice, &ice_callbacks, peer);
 		ncu_ice_set_recv_func (ice, on_ice_data, peer);
+		ncu_ice_set_control_func (ice, ncu_liveness_probe_magic (), on_probe, peer);
 	}
 	return ice;
 }
