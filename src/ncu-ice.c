@@ -603,11 +603,10 @@ ncu_ice_set_remote (NcuIce *ice, const char *ufrag, const char *pwd,
 	return ok;
 }
 
-gboolean
-ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error)
+/* The current session's agent becomes the kept one (replacing any older). */
+static void
+keep_current_agent (NcuIce *ice)
 {
-	if (!ice->have_pair || !ice->agent)
-		return ncu_ice_restart (ice, error);
 	drop_old_agent (ice);
 	/* Its signals stop (no state or pair of the old session reaches the
 	 * caller); what arrives on it still goes to the receiver. */
@@ -618,6 +617,17 @@ ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error)
 	ice->old_direct = ice->direct;
 	ice->direct.socket = NULL;
 	ice->stream_id = 0;
+}
+
+gboolean
+ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error)
+{
+	if (ice->have_pair && ice->agent)
+		keep_current_agent (ice);
+	else if (!ice->old_agent)
+		return ncu_ice_restart (ice, error);
+	/* else: restarted again before the new session connected; the kept
+	 * pair stays, the unanswered session goes. */
 	reset_current (ice);
 	ice->stats.restarts++;
 	create_agent (ice);

@@ -193,11 +193,13 @@ gboolean ncu_ice_restart (NcuIce *ice, GError **error);
 /*
  * Like ncu_ice_restart(), but make-before-break: the selected pair of the
  * session it replaces keeps carrying data (ncu_ice_send() and what arrives
- * on it) until the new session selects a pair or is restarted or freed.
- * For a pair that went silent and may come back (a NAT that forgot its
- * mapping re-learns it from the next check) while the new session's offer
- * may be slow to arrive. Nothing else of the old session (state, pair,
- * candidates) is reported. Without a selected pair: ncu_ice_restart().
+ * on it) until the new session selects a pair or is restarted (not kept) or
+ * freed. For a pair that went silent and may come back (a NAT that forgot
+ * its mapping re-learns it from the next check) while the new session's
+ * offer may be slow to arrive. Nothing else of the old session (state,
+ * pair, candidates) is reported. Called again before the new session has
+ * a pair: that session is replaced, the kept pair stays. Without a
+ * selected or kept pair: ncu_ice_restart().
  */
 gboolean ncu_ice_restart_keeping_pair (NcuIce *ice, GError **error);
 

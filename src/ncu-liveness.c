@@ -12,6 +12,9 @@
 #define PROBE_SENDS 3
 /* Echoes a peer may get per second; its own probes need at most 3. */
 #define ECHO_MAX_PER_S 5
+/* Ticks with data from the peer, close together, that make a flow whose
+ * stop is worth a probe: a lone handshake or keepalive is not one. */
+#define RX_FLOW_TICKS 3
 
 struct _NcuLivenessMonitor {
 	NcuLivenessTiming timing;
@@ -19,7 +22,7 @@ struct _NcuLivenessMonitor {
 	gpointer read_data;
 	GHashTable *watched;             /* peer key -> NcuLiveness*, those started */
 	GSource *tick_source;
-	gint64 last_sent_us;             /* WireGuard last sent to a watched peer */
+	gint64 last_active_us;           /* WireGuard last sent to or heard from a watched peer */
 };
 
 struct _NcuLiveness {
@@ -36,9 +39,12 @@ struct _NcuLiveness {
 	guint64 tx, rx;
 	gint64 last_feed_us;
 	gint64 unanswered_since_us;      /* since when a send is unanswered; 0: none */
+	gint64 last_rx_us;               /* the last tick WireGuard heard from the peer */
+	guint rx_streak;                 /* ticks with data, each within silence_ms of the last */
 
 	/* The probe in flight. */
 	GSource *probe_source;
+	const char *probe_why;           /* static: what started it */
 	guint probe_sends;
 	guint8 nonce[NCU_LIVENESS_NONCE_LEN];
 
@@ -115,6 +121,35 @@ path_alive (NcuLiveness *lv)
 	stop_probe (lv);
 }
 
+/* WireGuard heard from the peer at this tick: part of a flow, or a lone
+ * packet (a handshake, a keepalive). */
+static void
+note_rx (NcuLiveness *lv, gint64 now)
+{
+	const NcuLivenessTiming *t = timing_of (lv);
+
+	if (lv->last_rx_us && now - lv->last_rx_us <= (gint64) t->silence_ms * 1000)
+		lv->rx_streak++;
+	else
+		lv->rx_streak = 1;
+	lv->last_rx_us = now;
+}
+
+/* A flow from the peer (data on RX_FLOW_TICKS ticks, each within silence_ms
+ * of the one before) stopped for
+ * silence_ms. The peer may simply have stopped sending, or the path died in
+ * our direction only: a NAT in front of us forgot its mapping, and the
+ * peer's packets now die at our router, which opens again only when we
+ * send. A probe tells the two apart and, through such a NAT, reopens it. */
+static gboolean
+rx_flow_stopped (NcuLiveness *lv, gint64 now)
+{
+	const NcuLivenessTiming *t = timing_of (lv);
+
+	return lv->rx_streak >= RX_FLOW_TICKS &&
+	       now - lv->last_rx_us >= (gint64) t->silence_ms * 1000;
+}
+
 static void
 restart (NcuLiveness *lv, gint64 now)
 {
@@ -128,8 +163,8 @@ restart (NcuLiveness *lv, gint64 now)
 	lv->holdoff_ms = MIN (lv->holdoff_ms * 2, t->holdoff_max_ms);
 	lv->unanswered_since_us = 0;
 	lv->stats.restarts++;
-	g_message ("peer %s: the path is silent (WireGuard unanswered for %u ms, then a probe "
-	           "for %u ms): restarting ICE", lv->env.name, t->silence_ms, t->probe_timeout_ms);
+	g_message ("peer %s: the path is silent (%s for %u ms, then a probe unanswered for %u ms): "
+	           "restarting ICE", lv->env.name, lv->probe_why, t->silence_ms, t->probe_timeout_ms);
 	/* Last: the peer stops us from inside. */
 	lv->env.restart (lv->env.user_data);
 }
@@ -158,15 +193,15 @@ on_probe_timer (gpointer data)
 }
 
 static void
-start_probe (NcuLiveness *lv)
+start_probe (NcuLiveness *lv, const char *why)
 {
 	const NcuLivenessTiming *t = timing_of (lv);
 
 	randombytes_buf (lv->nonce, sizeof lv->nonce);
 	lv->probe_sends = 0;
+	lv->probe_why = why;
 	lv->stats.probes++;
-	g_debug ("peer %s: WireGuard unanswered for %u ms: probing the path", lv->env.name,
-	         t->silence_ms);
+	g_debug ("peer %s: %s for %u ms: probing the path", lv->env.name, why, t->silence_ms);
 	lv->probe_source = g_timeout_source_new (MAX (t->probe_timeout_ms / PROBE_SENDS, 1));
 	g_source_set_callback (lv->probe_source, on_probe_timer, lv, NULL);
 	g_source_set_static_name (lv->probe_source, "ncu-liveness probe");
@@ -200,9 +235,10 @@ feed (NcuLiveness *lv, guint64 tx, guint64 rx, gint64 now)
 	lv->rx = rx;
 	since = lv->last_feed_us;
 	lv->last_feed_us = now;
-	if (sent)
-		lv->monitor->last_sent_us = now;
+	if (sent || received)
+		lv->monitor->last_active_us = now;
 	if (received) {
+		note_rx (lv, now);
 		path_alive (lv);
 		return;
 	}
@@ -211,11 +247,16 @@ feed (NcuLiveness *lv, guint64 tx, guint64 rx, gint64 now)
 	 * previous tick is long ago). */
 	if (sent && !lv->unanswered_since_us)
 		lv->unanswered_since_us = MAX (since, now - (gint64) t->tick_ms * 1000);
-	if (!lv->unanswered_since_us || lv->probe_source)
+	if (lv->probe_source)
 		return;
-	if (now - lv->unanswered_since_us < (gint64) t->silence_ms * 1000 || now < lv->next_restart_us)
-		return;
-	start_probe (lv);
+	/* Probes go out during a restart's hold-off too: they cost two small
+	 * datagrams, and an answer shows the kept path works again. */
+	if (lv->unanswered_since_us && now - lv->unanswered_since_us >= (gint64) t->silence_ms * 1000) {
+		start_probe (lv, "WireGuard unanswered");
+	} else if (rx_flow_stopped (lv, now)) {
+		lv->rx_streak = 0;  /* one probe per flow */
+		start_probe (lv, "WireGuard's flow from the peer stopped");
+	}
 }
 
 static gboolean
@@ -224,7 +265,7 @@ monitor_busy (NcuLivenessMonitor *monitor, gint64 now)
 	GHashTableIter iter;
 	gpointer value;
 
-	if (now - monitor->last_sent_us < (gint64) monitor->timing.idle_after_ms * 1000)
+	if (now - monitor->last_active_us < (gint64) monitor->timing.idle_after_ms * 1000)
 		return TRUE;
 	g_hash_table_iter_init (&iter, monitor->watched);
 	while (g_hash_table_iter_next (&iter, NULL, &value)) {
@@ -294,7 +335,7 @@ monitor_update_ticking (NcuLivenessMonitor *monitor)
 	if (monitor->tick_source)
 		return;
 	/* A peer just connected: WireGuard's handshake follows, watch closely. */
-	monitor->last_sent_us = g_get_monotonic_time ();
+	monitor->last_active_us = g_get_monotonic_time ();
 	schedule_tick (monitor, monitor->timing.tick_ms);
 }
 
@@ -390,6 +431,8 @@ ncu_liveness_stop (NcuLiveness *lv)
 	lv->watching = FALSE;
 	lv->have_counters = FALSE;
 	lv->unanswered_since_us = 0;
+	lv->last_rx_us = 0;
+	lv->rx_streak = 0;
 	forget_keys (lv);
 }
 

@@ -12,27 +12,35 @@
  *
  * The rule, per connected peer:
  *   1. WireGuard sent to the peer and received nothing from it for
- *      silence_ms (1.5 s): probe the path (ncu-liveness-probe.h): a small
+ *      silence_ms (1.5 s), or a steady flow from the peer stopped for
+ *      silence_ms: probe the path (ncu-liveness-probe.h): a small
  *      authenticated datagram on the selected pair that the remote's
- *      service echoes on the same pair.
+ *      service echoes on the same pair. The second case is the receiving
+ *      side of a flow whose NAT forgot its mapping: the sender's packets
+ *      die at the receiver's router until the receiver sends, which the
+ *      probe does (and if the router maps it anew, no echo comes: step 2).
  *   2. No echo and still nothing from WireGuard within probe_timeout_ms
  *      (1 s, three sends): the path is dead; restart() asks the peer for a
- *      fresh ICE session.
+ *      fresh ICE session. The peer keeps the old pair (and this watchdog on
+ *      it) until the new session connects, so a lost offer is sent again
+ *      at the next restart.
  * An echo, or anything WireGuard receives, ends the probe: the path works.
  * That keeps one-way traffic (a WireGuard receiver sends a keepalive only
  * after 10 s) from ever causing a restart, at the price of one probe and
  * echo per ~2 s while such a flow lasts.
  *
- * Costs: nothing on the wire while WireGuard is quiet or answered. The
- * monitor ticks only while some peer is connected: every tick_ms (250 ms)
- * while WireGuard sends, every idle_tick_ms (2 s) once it has been quiet
+ * Costs: nothing on the wire while WireGuard is quiet or answered, one
+ * probe and echo when a flow from the peer ends. The monitor ticks only
+ * while some peer is connected: every tick_ms (250 ms) while WireGuard
+ * sends or receives, every idle_tick_ms (2 s) once it has been quiet
  * for idle_after_ms (5 s); a tick is one read of WireGuard's counters.
  *
  * Back-off: the first restart of a peer is immediate; another within the
  * hold-off waits for it (5 s, doubling to 60 s; back to 5 s after an
  * answered probe or a quiet minute), so a peer whose data path keeps dying
  * right after ICE connects (or an old peer that does not echo) does not
- * churn. Echoes are limited to 5 a second per peer, and go only to the
+ * churn. Probes are not held off: an echo is how a kept path that works
+ * again is noticed. Echoes are limited to 5 a second per peer, and go only to the
  * selected pair: a forged or replayed request cannot aim them anywhere.
  */
 #ifndef NCU_LIVENESS_H

@@ -462,7 +462,10 @@ peer_new_session_keeping_path (NcuPeer *peer)
 	g_autoptr (GError) error = NULL;
 
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
-	peer_unwatch (peer);
+	/* The watchdog stays on the old pair: its echo shows that pair works
+	 * again, and while it stays silent the next restart (after the
+	 * watchdog's hold-off) sends a new offer, in case this one is lost
+	 * (the remote's broker connection may have died with the path). */
 	peer->local_session = ncu_signal_session_id_new ();
 	peer->built_against = 0;
 	peer->remote_session = 0;

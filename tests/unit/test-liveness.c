@@ -26,6 +26,7 @@ struct _Side {
 	NcuLiveness *lv;
 	Side *remote;
 	gboolean link_up;                /* datagrams from this side arrive */
+	gboolean reopens;                /* link down until the remote sends (a NAT before it) */
 	gboolean echoes;                 /* this side's service answers probes */
 	guint restarts;
 	guint reads;
@@ -73,6 +74,9 @@ fake_send (const guint8 *buf, gsize len, gpointer user_data)
 	Delivery *d;
 
 	g_ptr_array_add (side->sent, g_bytes_new (buf, len));
+	/* The remote's packets die at our router until we send. */
+	if (side->remote->reopens)
+		side->remote->link_up = TRUE;
 	if (!side->link_up)
 		return TRUE;  /* sent, lost on the way */
 	d = g_new0 (Delivery, 1);
@@ -89,9 +93,9 @@ fake_restart (gpointer user_data)
 {
 	Side *side = user_data;
 
+	/* The peer keeps the old pair, and the watchdog on it, until the new
+	 * session connects (never here). */
 	side->restarts++;
-	/* What the peer does: a new session stops the watchdog. */
-	ncu_liveness_stop (side->lv);
 }
 
 typedef struct {
@@ -218,6 +222,22 @@ get_stats (Side *side, NcuLivenessStats *stats)
 	ncu_liveness_get_stats (side->lv, stats);
 }
 
+static gboolean
+both_answered (Fixture *f)
+{
+	NcuLivenessStats sa, sb;
+
+	get_stats (&f->a, &sa);
+	get_stats (&f->b, &sb);
+	return sa.answered > 0 && sb.answered > 0;
+}
+
+static gboolean
+a_link_up (Fixture *f)
+{
+	return f->a.link_up;
+}
+
 static void
 test_two_way (Fixture *f, gconstpointer data)
 {
@@ -251,6 +271,7 @@ static void
 test_dead_path (Fixture *f, gconstpointer data)
 {
 	NcuLivenessStats s;
+	guint64 probes;
 
 	run (f, 100, TRUE, TRUE, NULL);
 	f->a.link_up = FALSE;
@@ -259,12 +280,57 @@ test_dead_path (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (f->a.restarts, ==, 1);
 	g_assert_cmpuint (s.restarts, ==, 1);
 	g_assert_cmpuint (s.timeouts, ==, 1);
-	/* A probe is sent three times. */
-	g_assert_cmpuint (f->a.sent->len, ==, 3);
-	/* The peer stopped the watchdog: nothing more. */
+	g_assert_cmpuint (s.probes, ==, 1);
+	/* Still silent: probes go on, the next restart waits for the hold-off. */
 	run (f, 300, TRUE, TRUE, NULL);
+	get_stats (&f->a, &s);
 	g_assert_cmpuint (f->a.restarts, ==, 1);
-	g_assert_cmpuint (f->a.sent->len, ==, 3);
+	g_assert_cmpuint (s.probes, >, 1);
+	/* The kept pair comes back: probes end, no second restart after the
+	 * hold-off. */
+	f->a.link_up = TRUE;
+	run (f, 300, TRUE, TRUE, NULL);
+	get_stats (&f->a, &s);
+	probes = s.probes;
+	run (f, 1700, TRUE, TRUE, NULL);
+	get_stats (&f->a, &s);
+	g_assert_cmpuint (s.probes, ==, probes);
+	g_assert_cmpuint (f->a.restarts, ==, 1);
+}
+
+static void
+test_flow_ends (Fixture *f, gconstpointer data)
+{
+	NcuLivenessStats sa, sb;
+
+	/* A two-way flow that simply ends: each side probes once, each is
+	 * answered, nobody restarts. */
+	run (f, 200, TRUE, TRUE, NULL);
+	g_assert_true (run (f, WAIT_MS, FALSE, FALSE, both_answered));
+	run (f, 500, FALSE, FALSE, NULL);
+	get_stats (&f->a, &sa);
+	get_stats (&f->b, &sb);
+	g_assert_cmpuint (sa.probes, ==, 1);
+	g_assert_cmpuint (sb.probes, ==, 1);
+	g_assert_cmpuint (sa.timeouts + sb.timeouts, ==, 0);
+	g_assert_cmpuint (f->a.restarts + f->b.restarts, ==, 0);
+}
+
+static void
+test_receiver_reopens (Fixture *f, gconstpointer data)
+{
+	NcuLivenessStats sb;
+
+	/* B's NAT forgets its mapping: A's packets die there until B sends.
+	 * B's WireGuard has nothing to send (it only answers), so it is B's
+	 * watchdog, seeing A's flow stop, that must send. */
+	run (f, 200, TRUE, TRUE, NULL);
+	f->a.link_up = FALSE;
+	f->a.reopens = TRUE;
+	g_assert_true (run (f, WAIT_MS, TRUE, TRUE, a_link_up));
+	get_stats (&f->b, &sb);
+	g_assert_cmpuint (sb.probes, ==, 1);
+	g_assert_cmpuint (f->b.restarts, ==, 0);
 }
 
 static void
@@ -411,6 +477,9 @@ main (int argc, char **argv)
 	g_test_add ("/liveness/two-way", Fixture, NULL, fixture_setup, test_two_way, fixture_teardown);
 	g_test_add ("/liveness/one-way", Fixture, NULL, fixture_setup, test_one_way, fixture_teardown);
 	g_test_add ("/liveness/dead-path", Fixture, NULL, fixture_setup, test_dead_path, fixture_teardown);
+	g_test_add ("/liveness/flow-ends", Fixture, NULL, fixture_setup, test_flow_ends, fixture_teardown);
+	g_test_add ("/liveness/receiver-reopens", Fixture, NULL, fixture_setup, test_receiver_reopens,
+	            fixture_teardown);
 	g_test_add ("/liveness/idle", Fixture, NULL, fixture_setup, test_idle, fixture_teardown);
 	g_test_add ("/liveness/holdoff", Fixture, NULL, fixture_setup, test_holdoff, fixture_teardown);
 	g_test_add ("/liveness/forged", Fixture, NULL, fixture_setup, test_forged, fixture_teardown);
