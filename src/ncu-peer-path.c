@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include "ncu-peer-path.h"
+#include "ncu-source.h"
 
 /* Polling WireGuard for its handshake: from 20 ms (it takes a round trip
  * or two after ICE connects) backing off to 1 s (a silent tunnel: nothing
@@ -213,27 +214,11 @@ check_heard (NcuPeerPath *path)
 	return path->heard;
 }
 
-/* A timeout source of its own for every interval of a back-off: a
- * timeout's dispatch resets its ready time after the callback, so
- * g_source_set_ready_time from inside the callback would be lost. */
+/* A timeout source of its own for every interval of a back-off. */
 static GSource *
 schedule (NcuPeerPath *path, guint ms, GSourceFunc func, const char *name)
 {
-	GSource *source = g_timeout_source_new (ms);
-
-	g_source_set_callback (source, func, path, NULL);
-	g_source_set_static_name (source, name);
-	g_source_attach (source, ncu_ice_get_context (path->env.ice));
-	return source;
-}
-
-static void
-stop_polling (NcuPeerPath *path)
-{
-	if (!path->poll_source)
-		return;
-	g_source_destroy (path->poll_source);
-	g_clear_pointer (&path->poll_source, g_source_unref);
+	return ncu_source_timeout (ncu_ice_get_context (path->env.ice), ms, name, func, path);
 }
 
 static gboolean
@@ -298,18 +283,9 @@ on_verify (gpointer data)
 }
 
 static void
-stop_verifying (NcuPeerPath *path)
-{
-	if (!path->verify_source)
-		return;
-	g_source_destroy (path->verify_source);
-	g_clear_pointer (&path->verify_source, g_source_unref);
-}
-
-static void
 start_verifying (NcuPeerPath *path)
 {
-	stop_verifying (path);
+	ncu_source_clear (&path->verify_source);
 	path->verify_ms = VERIFY_FIRST_MS;
 	path->verify_source = schedule (path, path->verify_ms, on_verify, "ncu-peer-path verify");
 }
@@ -343,7 +319,7 @@ leave (NcuPeerPath *path, const char *why)
 	if (!path->on_fast)
 		return;
 	path->on_fast = FALSE;
-	stop_verifying (path);
+	ncu_source_clear (&path->verify_source);
 	if (!ncu_nft_remove_ingress (path->nft, path->env.peer_key, &error)) {
 		g_warning ("peer %s: cannot delete its nftables ingress rule: %s", path->env.name,
 		           error->message);
@@ -455,14 +431,14 @@ ncu_peer_path_update (NcuPeerPath *path)
 		start_polling (path);
 		return;
 	}
-	stop_polling (path);
+	ncu_source_clear (&path->poll_source);
 	enter (path, pair);
 }
 
 void
 ncu_peer_path_reset (NcuPeerPath *path, const char *why)
 {
-	stop_polling (path);
+	ncu_source_clear (&path->poll_source);
 	leave (path, why);
 	path->heard = FALSE;
 	path->has_failed_pair = FALSE;
@@ -532,8 +508,8 @@ ncu_peer_path_free (NcuPeerPath *path)
 {
 	if (!path)
 		return;
-	stop_polling (path);
-	stop_verifying (path);
+	ncu_source_clear (&path->poll_source);
+	ncu_source_clear (&path->verify_source);
 	g_free (path->nft_error);
 	g_free (path);
 }
