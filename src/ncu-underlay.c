@@ -257,6 +257,7 @@ ncu_underlay_new (const char *const *exclude, const char *tunnel_interface, guin
 {
 	NcuUnderlay *underlay;
 	struct nl_sock *sock = open_event_socket (error);
+	GSource *events;
 	gboolean online;
 
 	if (!sock)
@@ -273,8 +274,8 @@ ncu_underlay_new (const char *const *exclude, const char *tunnel_interface, guin
 	underlay->sessions_state = g_strdup (online ? underlay->state : "");
 	g_debug ("underlay: [%s]", underlay->state);
 
-	underlay->event_source = ncu_source_attach (g_unix_fd_source_new (nl_socket_get_fd (sock), G_IO_IN),
-	                                            g_main_context_get_thread_default (),
+	events = g_unix_fd_source_new (nl_socket_get_fd (sock), G_IO_IN);
+	underlay->event_source = ncu_source_attach (events, g_main_context_get_thread_default (),
 	                                            "ncu-underlay rtnetlink", G_SOURCE_FUNC (on_events),
 	                                            underlay);
 	return underlay;
