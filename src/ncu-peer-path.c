@@ -147,13 +147,22 @@ set_reason (NcuPeerPath *path, const char *why)
 
 /* ---- has WireGuard completed a handshake over the proxy? ---- */
 
-/* WireGuard's view of the peer, or NULL; @info keeps it. */
+/*
+ * WireGuard's view of the peer, or NULL; @info keeps it. From the tunnel's
+ * shared read of the device (ncu_wg_get_device_cached), not one read per
+ * peer: with many peers connecting at once each poll would dump the whole
+ * device. The liveness monitor reads through the same cache; its tick
+ * (250 ms) is far longer than our first polls (20 ms), so a snapshot of its
+ * own would be too old for us, while a cache of a few milliseconds costs
+ * us next to nothing (NCU_WG_POLL_MAX_AGE_MS) and still lets the polls
+ * that fall due together share one read.
+ */
 static const NcuWgPeerInfo *
-query_peer (NcuPeerPath *path, NcuWgDeviceInfo **info)
+query_peer (NcuPeerPath *path, guint max_age_ms, NcuWgDeviceInfo **info)
 {
 	g_autoptr (GError) error = NULL;
 
-	if (!ncu_wg_get_device (path->env.wg, info, &error)) {
+	if (!ncu_wg_get_device_cached (path->env.wg, max_age_ms, info, &error)) {
 		g_debug ("peer %s: cannot read WireGuard's state: %s", path->env.name, error->message);
 		return NULL;
 	}
@@ -161,10 +170,10 @@ query_peer (NcuPeerPath *path, NcuWgDeviceInfo **info)
 }
 
 static gboolean
-query_handshake (NcuPeerPath *path, gint64 *sec, gint64 *nsec)
+query_handshake (NcuPeerPath *path, guint max_age_ms, gint64 *sec, gint64 *nsec)
 {
 	g_autoptr (NcuWgDeviceInfo) info = NULL;
-	const NcuWgPeerInfo *peer = query_peer (path, &info);
+	const NcuWgPeerInfo *peer = query_peer (path, max_age_ms, &info);
 
 	if (!peer)
 		return FALSE;
@@ -181,7 +190,9 @@ take_baseline (NcuPeerPath *path)
 
 	ncu_proxy_get_stats (path->env.proxy, &ps);
 	path->base_proxy_packets = ps.ice_to_wg_packets;
-	path->base_known = query_handshake (path, &path->base_hs_sec, &path->base_hs_nsec);
+	/* Read now: a handshake that ends the previous session within the
+	 * cache's age must count as "before". */
+	path->base_known = query_handshake (path, 0, &path->base_hs_sec, &path->base_hs_nsec);
 	path->heard = FALSE;
 }
 
@@ -202,7 +213,7 @@ check_heard (NcuPeerPath *path)
 	ncu_proxy_get_stats (path->env.proxy, &ps);
 	if (ps.ice_to_wg_packets == path->base_proxy_packets)
 		return FALSE;
-	if (!query_handshake (path, &sec, &nsec))
+	if (!query_handshake (path, NCU_WG_POLL_MAX_AGE_MS, &sec, &nsec))
 		return FALSE;
 	if (!path->base_known) {
 		path->base_hs_sec = sec;
@@ -259,7 +270,7 @@ on_verify (gpointer data)
 {
 	NcuPeerPath *path = data;
 	g_autoptr (NcuWgDeviceInfo) info = NULL;
-	const NcuWgPeerInfo *peer = query_peer (path, &info);
+	const NcuWgPeerInfo *peer = query_peer (path, NCU_WG_POLL_MAX_AGE_MS, &info);
 	struct sockaddr_storage want;
 
 	endpoint_to_sockaddr (&path->fast_pair.remote, &want);
