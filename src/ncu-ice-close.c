@@ -33,6 +33,7 @@
 
 #include "ncu-ice.h"
 #include "ncu-ice-private.h"
+#include "ncu-source.h"
 
 /* Longer than libnice's own ~2 s of retransmissions (for a TURN server
  * that does not answer), so the watchdog acts only when nothing else will. */
@@ -70,10 +71,7 @@ disconnect (Closing *c, gulong *handler)
 static void
 closing_free (Closing *c)
 {
-	if (c->watchdog) {
-		g_source_destroy (c->watchdog);
-		g_source_unref (c->watchdog);
-	}
+	ncu_source_clear (&c->watchdog);
 	disconnect (c, &c->candidate_handler);
 	disconnect (c, &c->gathering_handler);
 	g_object_unref (c->agent);
@@ -159,10 +157,8 @@ ncu_ice_close_agent (NiceAgent *agent, guint stream_id, gboolean gathering,
 	c->stream_id = stream_id;
 	c->start_us = g_get_monotonic_time ();
 	nice_agent_attach_recv (agent, stream_id, NCU_ICE_COMPONENT_ID, context, on_recv_drop, NULL);
-	c->watchdog = g_timeout_source_new (CLOSE_STALL_MS);
-	g_source_set_callback (c->watchdog, on_watchdog, c, NULL);
-	g_source_set_static_name (c->watchdog, "ncu-ice close watchdog");
-	g_source_attach (c->watchdog, context);
+	c->watchdog = ncu_source_timeout (context, CLOSE_STALL_MS, "ncu-ice close watchdog",
+	                                  on_watchdog, c);
 	if (!closing)
 		closing = g_ptr_array_new ();
 	g_ptr_array_add (closing, c);
@@ -196,12 +192,10 @@ ncu_ice_wait_closed (GMainContext *context, guint timeout_ms)
 	if (ncu_ice_get_closing () == 0)
 		return TRUE;
 	/* Wakes the blocking iteration at the deadline. */
-	timer = g_timeout_source_new (timeout_ms);
-	g_source_set_callback (timer, on_wait_timeout, NULL, NULL);
-	g_source_attach (timer, context);
+	timer = ncu_source_timeout (context, timeout_ms, "ncu-ice wait closed", on_wait_timeout,
+	                            NULL);
 	while (ncu_ice_get_closing () > 0 && g_get_monotonic_time () < deadline)
 		g_main_context_iteration (context, TRUE);
-	g_source_destroy (timer);
-	g_source_unref (timer);
+	ncu_source_clear (&timer);
 	return ncu_ice_get_closing () == 0;
 }

@@ -19,6 +19,7 @@
 
 #include "ncu-ice.h"
 #include "ncu-ice-private.h"
+#include "ncu-source.h"
 
 #define COMPONENT_ID NCU_ICE_COMPONENT_ID
 
@@ -145,11 +146,11 @@ push_event (NcuIce *ice, EventKind kind)
 	event->kind = kind;
 	g_queue_push_tail (&ice->events, event);
 	if (!ice->dispatch_source && !ice->dispatching) {
-		ice->dispatch_source = g_idle_source_new ();
-		g_source_set_priority (ice->dispatch_source, G_PRIORITY_DEFAULT);
-		g_source_set_callback (ice->dispatch_source, dispatch_events, ice, NULL);
-		g_source_set_static_name (ice->dispatch_source, "ncu-ice events");
-		g_source_attach (ice->dispatch_source, ice->context);
+		GSource *idle = g_idle_source_new ();
+
+		g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+		ice->dispatch_source = ncu_source_attach (idle, ice->context, "ncu-ice events",
+		                                          dispatch_events, ice);
 	}
 	return event;
 }
@@ -249,15 +250,6 @@ deliver_gathered (NcuIce *ice)
 	push_event (ice, EVENT_GATHERING_DONE);
 }
 
-static void
-cancel_deadline (NcuIce *ice)
-{
-	if (!ice->deadline_source)
-		return;
-	g_source_destroy (ice->deadline_source);
-	g_clear_pointer (&ice->deadline_source, g_source_unref);
-}
-
 static gboolean
 on_gather_deadline (gpointer data)
 {
@@ -278,10 +270,9 @@ start_deadline (NcuIce *ice)
 {
 	if (ice->settings->gather_deadline_ms < 0)
 		return;
-	ice->deadline_source = g_timeout_source_new (ice->settings->gather_deadline_ms);
-	g_source_set_callback (ice->deadline_source, on_gather_deadline, ice, NULL);
-	g_source_set_static_name (ice->deadline_source, "ncu-ice gathering deadline");
-	g_source_attach (ice->deadline_source, ice->context);
+	ice->deadline_source = ncu_source_timeout (ice->context, ice->settings->gather_deadline_ms,
+	                                           "ncu-ice gathering deadline", on_gather_deadline,
+	                                           ice);
 }
 
 static void
@@ -291,7 +282,7 @@ on_gathering_done (NiceAgent *agent, guint stream_id, gpointer data)
 
 	ice->stats.gathering_us = g_get_monotonic_time () - ice->gather_start_us;
 	ice->gathering_complete = TRUE;
-	cancel_deadline (ice);
+	ncu_source_clear (&ice->deadline_source);
 	deliver_gathered (ice);
 	g_debug ("ice %p: gathered %u candidates in %" G_GINT64_FORMAT " us", ice,
 	         g_strv_length (ice->local_candidates), ice->stats.gathering_us);
@@ -392,7 +383,7 @@ static void
 reset_current (NcuIce *ice)
 {
 	destroy_agent (ice);
-	cancel_deadline (ice);
+	ncu_source_clear (&ice->deadline_source);
 	g_queue_clear_full (&ice->events, (GDestroyNotify) event_free);
 	ice->state = NCU_ICE_STATE_NEW;
 	ice->gathering_done = FALSE;
@@ -438,10 +429,7 @@ static void
 really_free (NcuIce *ice)
 {
 	reset_session (ice);
-	if (ice->dispatch_source) {
-		g_source_destroy (ice->dispatch_source);
-		g_source_unref (ice->dispatch_source);
-	}
+	ncu_source_clear (&ice->dispatch_source);
 	ncu_ice_settings_free (ice->settings);
 	g_main_context_unref (ice->context);
 	g_free (ice);

@@ -6,6 +6,7 @@
 
 #include "ncu-liveness.h"
 #include "ncu-liveness-probe.h"
+#include "ncu-source.h"
 
 /* A probe is sent this many times, evenly over probe_timeout_ms: one lost
  * datagram must not cost a session. */
@@ -95,15 +96,6 @@ timing_of (NcuLiveness *lv)
 /* ---- the probe ---- */
 
 static void
-stop_probe (NcuLiveness *lv)
-{
-	if (!lv->probe_source)
-		return;
-	g_source_destroy (lv->probe_source);
-	g_clear_pointer (&lv->probe_source, g_source_unref);
-}
-
-static void
 send_probe (NcuLiveness *lv, NcuLivenessProbeType type, const guint8 nonce[NCU_LIVENESS_NONCE_LEN])
 {
 	guint8 buf[NCU_LIVENESS_PROBE_LEN];
@@ -118,7 +110,7 @@ static void
 path_alive (NcuLiveness *lv)
 {
 	lv->unanswered_since_us = 0;
-	stop_probe (lv);
+	ncu_source_clear (&lv->probe_source);
 }
 
 /* WireGuard heard from the peer at this tick: part of a flow, or a lone
@@ -202,10 +194,9 @@ start_probe (NcuLiveness *lv, const char *why)
 	lv->probe_why = why;
 	lv->stats.probes++;
 	g_debug ("peer %s: %s for %u ms: probing the path", lv->env.name, why, t->silence_ms);
-	lv->probe_source = g_timeout_source_new (MAX (t->probe_timeout_ms / PROBE_SENDS, 1));
-	g_source_set_callback (lv->probe_source, on_probe_timer, lv, NULL);
-	g_source_set_static_name (lv->probe_source, "ncu-liveness probe");
-	g_source_attach (lv->probe_source, g_main_context_get_thread_default ());
+	lv->probe_source = ncu_source_timeout (g_main_context_get_thread_default (),
+	                                       MAX (t->probe_timeout_ms / PROBE_SENDS, 1),
+	                                       "ncu-liveness probe", on_probe_timer, lv);
 	send_probe (lv, NCU_LIVENESS_PROBE_REQUEST, lv->nonce);
 }
 
@@ -301,12 +292,9 @@ static gboolean on_tick (gpointer data);
 static void
 schedule_tick (NcuLivenessMonitor *monitor, guint ms)
 {
-	/* A new source each time: a timeout source resets its own ready time
-	 * after every dispatch, so the interval cannot change in place. */
-	monitor->tick_source = g_timeout_source_new (ms);
-	g_source_set_callback (monitor->tick_source, on_tick, monitor, NULL);
-	g_source_set_static_name (monitor->tick_source, "ncu-liveness tick");
-	g_source_attach (monitor->tick_source, g_main_context_get_thread_default ());
+	/* A new source each time: the interval cannot change in place. */
+	monitor->tick_source = ncu_source_timeout (g_main_context_get_thread_default (), ms,
+	                                           "ncu-liveness tick", on_tick, monitor);
 }
 
 static gboolean
@@ -326,10 +314,7 @@ static void
 monitor_update_ticking (NcuLivenessMonitor *monitor)
 {
 	if (g_hash_table_size (monitor->watched) == 0) {
-		if (monitor->tick_source) {
-			g_source_destroy (monitor->tick_source);
-			g_clear_pointer (&monitor->tick_source, g_source_unref);
-		}
+		ncu_source_clear (&monitor->tick_source);
 		return;
 	}
 	if (monitor->tick_source)
@@ -423,7 +408,7 @@ ncu_liveness_start (NcuLiveness *lv, const char *local_pwd, const char *remote_p
 void
 ncu_liveness_stop (NcuLiveness *lv)
 {
-	stop_probe (lv);
+	ncu_source_clear (&lv->probe_source);
 	if (lv->watching) {
 		g_hash_table_remove (lv->monitor->watched, lv->peer_key);
 		monitor_update_ticking (lv->monitor);

@@ -67,7 +67,9 @@ typedef struct {
 /* The defaults above. */
 void ncu_liveness_timing_default (NcuLivenessTiming *timing);
 
-/* Reads WireGuard's device (its peers' counters); the monitor frees *@info. */
+/* Reads WireGuard's device (its peers' counters); the monitor only reads
+ * *@info, which may be shared (ncu_wg_get_device_cached), and drops it with
+ * ncu_wg_device_info_free(). */
 typedef gboolean (*NcuLivenessReadFunc) (gpointer user_data, NcuWgDeviceInfo **info,
                                          GError **error);
 

@@ -39,6 +39,7 @@
 #include <gio/gio.h>
 
 #include "ncu-nft-private.h"
+#include "ncu-source.h"
 
 G_DEFINE_QUARK (ncu-nft-error-quark, ncu_nft_error)
 
@@ -224,7 +225,7 @@ nft_run (NcuNft *nft, const char *script, char **out, GError **error)
 {
 	g_autoptr (GMainContext) context = g_main_context_new ();
 	g_autoptr (GSubprocess) proc = NULL;
-	g_autoptr (GSource) deadline = NULL;
+	GSource *deadline = NULL;
 	RunState state = { 0 };
 	gboolean ok = FALSE;
 
@@ -235,12 +236,11 @@ nft_run (NcuNft *nft, const char *script, char **out, GError **error)
 		goto out;
 	state.cancellable = g_cancellable_new ();
 	g_subprocess_communicate_utf8_async (proc, NULL, state.cancellable, on_communicated, &state);
-	deadline = g_timeout_source_new (nft->timeout_ms);
-	g_source_set_callback (deadline, on_deadline, &state, NULL);
-	g_source_attach (deadline, context);
+	deadline = ncu_source_timeout (context, nft->timeout_ms, "ncu-nft deadline", on_deadline,
+	                               &state);
 	while (!state.done)
 		g_main_context_iteration (context, TRUE);
-	g_source_destroy (deadline);
+	ncu_source_clear (&deadline);
 
 	if (state.timed_out) {
 		/* GLib reaps the killed child in its worker thread. */

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include "ncu-peer-path.h"
+#include "ncu-source.h"
 
 /* Polling WireGuard for its handshake: from 20 ms (it takes a round trip
  * or two after ICE connects) backing off to 1 s (a silent tunnel: nothing
@@ -146,13 +147,22 @@ set_reason (NcuPeerPath *path, const char *why)
 
 /* ---- has WireGuard completed a handshake over the proxy? ---- */
 
-/* WireGuard's view of the peer, or NULL; @info keeps it. */
+/*
+ * WireGuard's view of the peer, or NULL; @info keeps it. From the tunnel's
+ * shared read of the device (ncu_wg_get_device_cached), not one read per
+ * peer: with many peers connecting at once each poll would dump the whole
+ * device. The liveness monitor reads through the same cache; its tick
+ * (250 ms) is far longer than our first polls (20 ms), so a snapshot of its
+ * own would be too old for us, while a cache of a few milliseconds costs
+ * us next to nothing (NCU_WG_POLL_MAX_AGE_MS) and still lets the polls
+ * that fall due together share one read.
+ */
 static const NcuWgPeerInfo *
-query_peer (NcuPeerPath *path, NcuWgDeviceInfo **info)
+query_peer (NcuPeerPath *path, guint max_age_ms, NcuWgDeviceInfo **info)
 {
 	g_autoptr (GError) error = NULL;
 
-	if (!ncu_wg_get_device (path->env.wg, info, &error)) {
+	if (!ncu_wg_get_device_cached (path->env.wg, max_age_ms, info, &error)) {
 		g_debug ("peer %s: cannot read WireGuard's state: %s", path->env.name, error->message);
 		return NULL;
 	}
@@ -160,10 +170,10 @@ query_peer (NcuPeerPath *path, NcuWgDeviceInfo **info)
 }
 
 static gboolean
-query_handshake (NcuPeerPath *path, gint64 *sec, gint64 *nsec)
+query_handshake (NcuPeerPath *path, guint max_age_ms, gint64 *sec, gint64 *nsec)
 {
 	g_autoptr (NcuWgDeviceInfo) info = NULL;
-	const NcuWgPeerInfo *peer = query_peer (path, &info);
+	const NcuWgPeerInfo *peer = query_peer (path, max_age_ms, &info);
 
 	if (!peer)
 		return FALSE;
@@ -180,7 +190,9 @@ take_baseline (NcuPeerPath *path)
 
 	ncu_proxy_get_stats (path->env.proxy, &ps);
 	path->base_proxy_packets = ps.ice_to_wg_packets;
-	path->base_known = query_handshake (path, &path->base_hs_sec, &path->base_hs_nsec);
+	/* Read now: a handshake that ends the previous session within the
+	 * cache's age must count as "before". */
+	path->base_known = query_handshake (path, 0, &path->base_hs_sec, &path->base_hs_nsec);
 	path->heard = FALSE;
 }
 
@@ -201,7 +213,7 @@ check_heard (NcuPeerPath *path)
 	ncu_proxy_get_stats (path->env.proxy, &ps);
 	if (ps.ice_to_wg_packets == path->base_proxy_packets)
 		return FALSE;
-	if (!query_handshake (path, &sec, &nsec))
+	if (!query_handshake (path, NCU_WG_POLL_MAX_AGE_MS, &sec, &nsec))
 		return FALSE;
 	if (!path->base_known) {
 		path->base_hs_sec = sec;
@@ -213,27 +225,11 @@ check_heard (NcuPeerPath *path)
 	return path->heard;
 }
 
-/* A timeout source of its own for every interval of a back-off: a
- * timeout's dispatch resets its ready time after the callback, so
- * g_source_set_ready_time from inside the callback would be lost. */
+/* A timeout source of its own for every interval of a back-off. */
 static GSource *
 schedule (NcuPeerPath *path, guint ms, GSourceFunc func, const char *name)
 {
-	GSource *source = g_timeout_source_new (ms);
-
-	g_source_set_callback (source, func, path, NULL);
-	g_source_set_static_name (source, name);
-	g_source_attach (source, ncu_ice_get_context (path->env.ice));
-	return source;
-}
-
-static void
-stop_polling (NcuPeerPath *path)
-{
-	if (!path->poll_source)
-		return;
-	g_source_destroy (path->poll_source);
-	g_clear_pointer (&path->poll_source, g_source_unref);
+	return ncu_source_timeout (ncu_ice_get_context (path->env.ice), ms, name, func, path);
 }
 
 static gboolean
@@ -274,7 +270,7 @@ on_verify (gpointer data)
 {
 	NcuPeerPath *path = data;
 	g_autoptr (NcuWgDeviceInfo) info = NULL;
-	const NcuWgPeerInfo *peer = query_peer (path, &info);
+	const NcuWgPeerInfo *peer = query_peer (path, NCU_WG_POLL_MAX_AGE_MS, &info);
 	struct sockaddr_storage want;
 
 	endpoint_to_sockaddr (&path->fast_pair.remote, &want);
@@ -298,18 +294,9 @@ on_verify (gpointer data)
 }
 
 static void
-stop_verifying (NcuPeerPath *path)
-{
-	if (!path->verify_source)
-		return;
-	g_source_destroy (path->verify_source);
-	g_clear_pointer (&path->verify_source, g_source_unref);
-}
-
-static void
 start_verifying (NcuPeerPath *path)
 {
-	stop_verifying (path);
+	ncu_source_clear (&path->verify_source);
 	path->verify_ms = VERIFY_FIRST_MS;
 	path->verify_source = schedule (path, path->verify_ms, on_verify, "ncu-peer-path verify");
 }
@@ -343,7 +330,7 @@ leave (NcuPeerPath *path, const char *why)
 	if (!path->on_fast)
 		return;
 	path->on_fast = FALSE;
-	stop_verifying (path);
+	ncu_source_clear (&path->verify_source);
 	if (!ncu_nft_remove_ingress (path->nft, path->env.peer_key, &error)) {
 		g_warning ("peer %s: cannot delete its nftables ingress rule: %s", path->env.name,
 		           error->message);
@@ -455,14 +442,14 @@ ncu_peer_path_update (NcuPeerPath *path)
 		start_polling (path);
 		return;
 	}
-	stop_polling (path);
+	ncu_source_clear (&path->poll_source);
 	enter (path, pair);
 }
 
 void
 ncu_peer_path_reset (NcuPeerPath *path, const char *why)
 {
-	stop_polling (path);
+	ncu_source_clear (&path->poll_source);
 	leave (path, why);
 	path->heard = FALSE;
 	path->has_failed_pair = FALSE;
@@ -532,8 +519,8 @@ ncu_peer_path_free (NcuPeerPath *path)
 {
 	if (!path)
 		return;
-	stop_polling (path);
-	stop_verifying (path);
+	ncu_source_clear (&path->poll_source);
+	ncu_source_clear (&path->verify_source);
 	g_free (path->nft_error);
 	g_free (path);
 }

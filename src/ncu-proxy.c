@@ -30,6 +30,7 @@
 #include <gio/gio.h>
 
 #include "ncu-proxy.h"
+#include "ncu-source.h"
 
 #define BATCH_SIZE 32
 #define SLOT_SIZE 65536           /* any UDP payload WireGuard may send */
@@ -139,10 +140,7 @@ static void send_to_ice (NcuProxy *proxy, const guint8 *buf, gsize len);
 static void
 stop_resending (NcuProxy *proxy)
 {
-	if (proxy->resend_source) {
-		g_source_destroy (proxy->resend_source);
-		g_clear_pointer (&proxy->resend_source, g_source_unref);
-	}
+	ncu_source_clear (&proxy->resend_source);
 	g_clear_pointer (&proxy->initiation, g_bytes_unref);
 }
 
@@ -151,10 +149,9 @@ static gboolean on_resend (gpointer data);
 static void
 schedule_resend (NcuProxy *proxy)
 {
-	proxy->resend_source = g_timeout_source_new (proxy->resend_delay_ms);
-	g_source_set_callback (proxy->resend_source, on_resend, proxy, NULL);
-	g_source_set_static_name (proxy->resend_source, "ncu-proxy resend");
-	g_source_attach (proxy->resend_source, ncu_ice_get_context (proxy->ice));
+	proxy->resend_source = ncu_source_timeout (ncu_ice_get_context (proxy->ice),
+	                                           proxy->resend_delay_ms, "ncu-proxy resend",
+	                                           on_resend, proxy);
 }
 
 static gboolean
@@ -171,8 +168,7 @@ on_resend (gpointer data)
 		g_clear_pointer (&proxy->initiation, g_bytes_unref);
 		return G_SOURCE_REMOVE;
 	}
-	/* A new source: a timeout's dispatch resets its ready time after
-	 * the callback, so g_source_set_ready_time here would be lost. */
+	/* A new source: the interval cannot change in place (ncu-source.h). */
 	g_clear_pointer (&proxy->resend_source, g_source_unref);
 	schedule_resend (proxy);
 	return G_SOURCE_REMOVE;
@@ -263,15 +259,6 @@ flush_held (NcuProxy *proxy)
 	}
 }
 
-static void
-cancel_grace (NcuProxy *proxy)
-{
-	if (!proxy->grace_source)
-		return;
-	g_source_destroy (proxy->grace_source);
-	g_clear_pointer (&proxy->grace_source, g_source_unref);
-}
-
 static gboolean
 on_grace_timeout (gpointer data)
 {
@@ -288,10 +275,8 @@ static void
 start_grace (NcuProxy *proxy)
 {
 	proxy->state = GRACE;
-	proxy->grace_source = g_timeout_source_new (proxy->grace_ms);
-	g_source_set_callback (proxy->grace_source, on_grace_timeout, proxy, NULL);
-	g_source_set_static_name (proxy->grace_source, "ncu-proxy grace");
-	g_source_attach (proxy->grace_source, ncu_ice_get_context (proxy->ice));
+	proxy->grace_source = ncu_source_timeout (ncu_ice_get_context (proxy->ice), proxy->grace_ms,
+	                                          "ncu-proxy grace", on_grace_timeout, proxy);
 }
 
 /* ---- the two directions ---- */
@@ -480,7 +465,7 @@ on_ice_recv (NcuIce *ice, guint8 *buf, gsize len, gpointer data)
 	/* The remote's first packet ends the wait: what we hold (our answers,
 	 * data) goes out behind it, our own initiation does not. */
 	if (proxy->state == GRACE) {
-		cancel_grace (proxy);
+		ncu_source_clear (&proxy->grace_source);
 		proxy->state = FORWARDING;
 		flush_held (proxy);
 	}
@@ -554,10 +539,9 @@ ncu_proxy_new (guint16 wg_port, NcuIce *ice, GError **error)
 	proxy->grace_ms = DEFAULT_GRACE_MS;
 	g_queue_init (&proxy->held);
 
-	proxy->read_source = g_unix_fd_source_new (fd, G_IO_IN);
-	g_source_set_callback (proxy->read_source, G_SOURCE_FUNC (on_wireguard_readable), proxy, NULL);
-	g_source_set_static_name (proxy->read_source, "ncu-proxy wireguard");
-	g_source_attach (proxy->read_source, ncu_ice_get_context (ice));
+	proxy->read_source = ncu_source_attach (g_unix_fd_source_new (fd, G_IO_IN),
+	                                        ncu_ice_get_context (ice), "ncu-proxy wireguard",
+	                                        G_SOURCE_FUNC (on_wireguard_readable), proxy);
 	proxy->flush_source = flush_source_new (proxy);
 	g_source_attach (proxy->flush_source, ncu_ice_get_context (ice));
 	ncu_ice_set_recv_func (ice, on_ice_recv, proxy);
@@ -571,13 +555,11 @@ ncu_proxy_free (NcuProxy *proxy)
 	if (!proxy)
 		return;
 	ncu_ice_set_recv_func (proxy->ice, NULL, NULL);
-	cancel_grace (proxy);
+	ncu_source_clear (&proxy->grace_source);
 	stop_resending (proxy);
-	g_source_destroy (proxy->read_source);
-	g_source_unref (proxy->read_source);
+	ncu_source_clear (&proxy->read_source);
 	flush_to_wg (proxy);
-	g_source_destroy (proxy->flush_source);
-	g_source_unref (proxy->flush_source);
+	ncu_source_clear (&proxy->flush_source);
 	g_free (proxy->to_wg.data);
 	close (proxy->fd);
 	g_queue_clear_full (&proxy->held, (GDestroyNotify) g_bytes_unref);
@@ -603,7 +585,7 @@ void
 ncu_proxy_set_ready (NcuProxy *proxy, gboolean ready)
 {
 	if (!ready) {
-		cancel_grace (proxy);
+		ncu_source_clear (&proxy->grace_source);
 		stop_resending (proxy);
 		proxy->heard_remote = FALSE;
 		proxy->state = HOLDING;

@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "ncu-signal-mqtt-private.h"
+#include "ncu-source.h"
 
 #define DEFAULT_KEEPALIVE_S   20
 #define DEFAULT_MAX_PACKET    (20 * 1024)
@@ -255,10 +256,7 @@ ncu_signal_mqtt_client_run (NcuSignalMqtt *self, struct mosquitto *mosq)
 void
 ncu_signal_mqtt_client_drop (NcuSignalMqtt *self)
 {
-	if (self->source) {
-		g_source_destroy (self->source);
-		g_clear_pointer (&self->source, g_source_unref);
-	}
+	ncu_source_clear (&self->source);
 	g_clear_pointer (&self->mosq, mosquitto_destroy);
 	g_queue_clear_full (&self->incoming, incoming_free);
 	self->inflight = 0;

@@ -178,12 +178,14 @@ sockaddr_from_endpoint (const char *host, guint16 port, struct sockaddr_storage 
 	return g_socket_address_to_native (sa, ss, sizeof *ss, NULL);
 }
 
+/* The liveness monitor shares its reads with the peers' fast-path polls
+ * (see query_peer() in ncu-peer-path.c). */
 static gboolean
 tunnel_read_wg (gpointer user_data, NcuWgDeviceInfo **info, GError **error)
 {
 	NcuTunnel *tunnel = user_data;
 
-	return ncu_wg_get_device (tunnel->wg, info, error);
+	return ncu_wg_get_device_cached (tunnel->wg, NCU_WG_POLL_MAX_AGE_MS, info, error);
 }
 
 /* A peer with a static endpoint is plain WireGuard: no ICE, no signaling. */

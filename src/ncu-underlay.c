@@ -13,6 +13,7 @@
 #include <netlink/route/route.h>
 
 #include "ncu-ice.h"
+#include "ncu-source.h"
 #include "ncu-underlay.h"
 
 struct _NcuUnderlay {
@@ -199,10 +200,9 @@ schedule_check (NcuUnderlay *underlay)
 	 * at every debounce interval. */
 	if (underlay->debounce_source)
 		return;
-	underlay->debounce_source = g_timeout_source_new (underlay->debounce_ms);
-	g_source_set_callback (underlay->debounce_source, on_debounced, underlay, NULL);
-	g_source_set_static_name (underlay->debounce_source, "ncu-underlay debounce");
-	g_source_attach (underlay->debounce_source, g_main_context_get_thread_default ());
+	underlay->debounce_source = ncu_source_timeout (g_main_context_get_thread_default (),
+	                                                underlay->debounce_ms, "ncu-underlay debounce",
+	                                                on_debounced, underlay);
 }
 
 /* The content does not matter: the state is read afresh after the
@@ -257,6 +257,7 @@ ncu_underlay_new (const char *const *exclude, const char *tunnel_interface, guin
 {
 	NcuUnderlay *underlay;
 	struct nl_sock *sock = open_event_socket (error);
+	GSource *events;
 	gboolean online;
 
 	if (!sock)
@@ -273,10 +274,10 @@ ncu_underlay_new (const char *const *exclude, const char *tunnel_interface, guin
 	underlay->sessions_state = g_strdup (online ? underlay->state : "");
 	g_debug ("underlay: [%s]", underlay->state);
 
-	underlay->event_source = g_unix_fd_source_new (nl_socket_get_fd (sock), G_IO_IN);
-	g_source_set_callback (underlay->event_source, G_SOURCE_FUNC (on_events), underlay, NULL);
-	g_source_set_static_name (underlay->event_source, "ncu-underlay rtnetlink");
-	g_source_attach (underlay->event_source, g_main_context_get_thread_default ());
+	events = g_unix_fd_source_new (nl_socket_get_fd (sock), G_IO_IN);
+	underlay->event_source = ncu_source_attach (events, g_main_context_get_thread_default (),
+	                                            "ncu-underlay rtnetlink", G_SOURCE_FUNC (on_events),
+	                                            underlay);
 	return underlay;
 }
 
@@ -285,12 +286,8 @@ ncu_underlay_free (NcuUnderlay *underlay)
 {
 	if (!underlay)
 		return;
-	if (underlay->debounce_source) {
-		g_source_destroy (underlay->debounce_source);
-		g_source_unref (underlay->debounce_source);
-	}
-	g_source_destroy (underlay->event_source);
-	g_source_unref (underlay->event_source);
+	ncu_source_clear (&underlay->debounce_source);
+	ncu_source_clear (&underlay->event_source);
 	nl_socket_free (underlay->events);
 	g_strfreev (underlay->exclude);
 	g_free (underlay->tunnel_interface);

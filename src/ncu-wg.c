@@ -30,6 +30,10 @@ struct _NcuWg {
 	NcuWgKernel *kernel;           /* one of these two, NULL once closed */
 	NcuWgUapi *uapi;
 	gboolean uapi_up;              /* wireguard-go bound a port once: it is up */
+	/* The last read, shared (ncu_wg_get_device_cached); dropped by every
+	 * change we make, so no reader sees the state before its own write. */
+	NcuWgDeviceInfo *snapshot;
+	gint64 snapshot_us;
 	NcuWgExitFunc exit_func;
 	gpointer exit_data;
 };
@@ -38,13 +42,20 @@ G_DEFINE_QUARK (ncu-wg-error-quark, ncu_wg_error)
 
 /* ---- device info ---- */
 
+/* Reference counted (a GRcBox): a cached read is shared by its readers. */
 NcuWgDeviceInfo *
 ncu_wg_device_info_new (void)
 {
-	NcuWgDeviceInfo *info = g_new0 (NcuWgDeviceInfo, 1);
+	NcuWgDeviceInfo *info = g_rc_box_new0 (NcuWgDeviceInfo);
 
 	info->peers = g_ptr_array_new ();
 	return info;
+}
+
+NcuWgDeviceInfo *
+ncu_wg_device_info_ref (NcuWgDeviceInfo *info)
+{
+	return g_rc_box_acquire (info);
 }
 
 static void
@@ -54,15 +65,21 @@ peer_info_free (NcuWgPeerInfo *peer)
 	g_free (peer);
 }
 
-void
-ncu_wg_device_info_free (NcuWgDeviceInfo *info)
+static void
+device_info_clear (gpointer data)
 {
-	if (!info)
-		return;
+	NcuWgDeviceInfo *info = data;
+
 	for (guint i = 0; i < info->peers->len; i++)
 		peer_info_free (info->peers->pdata[i]);
 	g_ptr_array_unref (info->peers);
-	g_free (info);
+}
+
+void
+ncu_wg_device_info_free (NcuWgDeviceInfo *info)
+{
+	if (info)
+		g_rc_box_release_full (info, device_info_clear);
 }
 
 NcuWgPeerInfo *
@@ -339,6 +356,7 @@ ncu_wg_new (NcuWgBackend backend, const char *ifname, GError **error)
 void
 ncu_wg_close (NcuWg *wg)
 {
+	g_clear_pointer (&wg->snapshot, ncu_wg_device_info_free);
 	g_clear_pointer (&wg->kernel, ncu_wg_kernel_free);
 	g_clear_pointer (&wg->uapi, ncu_wg_uapi_free);
 }
@@ -394,6 +412,8 @@ backend_set (NcuWg *wg, const NcuWgDeviceConfig *device, const NcuWgPeer *peer,
 {
 	if (!check_open (wg, error))
 		return FALSE;
+	/* Even a failed set may have changed something. */
+	g_clear_pointer (&wg->snapshot, ncu_wg_device_info_free);
 	if (wg->kernel)
 		return ncu_wg_kernel_set (wg->kernel, device, peer, endpoint_only, error);
 	return ncu_wg_uapi_set (wg->uapi, device, peer, endpoint_only, error);
@@ -407,6 +427,25 @@ ncu_wg_get_device (NcuWg *wg, NcuWgDeviceInfo **out, GError **error)
 	if (wg->kernel)
 		return ncu_wg_kernel_get (wg->kernel, out, error);
 	return ncu_wg_uapi_get (wg->uapi, out, error);
+}
+
+gboolean
+ncu_wg_get_device_cached (NcuWg *wg, guint max_age_ms, NcuWgDeviceInfo **out, GError **error)
+{
+	gint64 now = g_get_monotonic_time ();
+	NcuWgDeviceInfo *info = NULL;
+
+	if (wg->snapshot && max_age_ms > 0 && now - wg->snapshot_us <= (gint64) max_age_ms * 1000) {
+		*out = ncu_wg_device_info_ref (wg->snapshot);
+		return TRUE;
+	}
+	if (!ncu_wg_get_device (wg, &info, error))
+		return FALSE;
+	g_clear_pointer (&wg->snapshot, ncu_wg_device_info_free);
+	wg->snapshot = ncu_wg_device_info_ref (info);
+	wg->snapshot_us = now;
+	*out = info;
+	return TRUE;
 }
 
 /*

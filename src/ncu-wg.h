@@ -73,6 +73,9 @@ typedef struct {
 } NcuWgDeviceInfo;
 
 NcuWgDeviceInfo *ncu_wg_device_info_new (void);
+/* A device info may be shared (ncu_wg_get_device_cached): _ref adds a
+ * reference, _free drops one and frees with the last. */
+NcuWgDeviceInfo *ncu_wg_device_info_ref (NcuWgDeviceInfo *info);
 void ncu_wg_device_info_free (NcuWgDeviceInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (NcuWgDeviceInfo, ncu_wg_device_info_free)
 /* Adds an empty peer (allowed_ips allocated) and returns it. */
@@ -133,6 +136,20 @@ gboolean ncu_wg_set_peer (NcuWg *wg, const NcuWgPeer *peer, GError **error);
 gboolean ncu_wg_set_peer_endpoint (NcuWg *wg, const guint8 public_key[NCU_KEY_LEN],
                                    const struct sockaddr *sa, GError **error);
 gboolean ncu_wg_get_device (NcuWg *wg, NcuWgDeviceInfo **out, GError **error);
+/*
+ * Like ncu_wg_get_device, but one read serves every caller within
+ * @max_age_ms of it (0: read now; the result still serves the next
+ * callers). The last read is kept until any ncu_wg_set_* call, so it never
+ * predates a change of ours. *@out is shared: read it, never change it;
+ * ncu_wg_device_info_free() drops the caller's reference.
+ */
+gboolean ncu_wg_get_device_cached (NcuWg *wg, guint max_age_ms, NcuWgDeviceInfo **out,
+                                   GError **error);
+/* How old a read the service's pollers accept (the liveness monitor's
+ * ticks, the fast path's handshake polls): small against their intervals
+ * (20 ms and up), enough for the polls that fall due in one main-loop
+ * iteration (many peers connecting at once) to share one read. */
+#define NCU_WG_POLL_MAX_AGE_MS 10
 
 /* ---- shared by the backends ---- */
 
