@@ -5,10 +5,10 @@
  * session (NcuSignal: its own MQTT connection, sealed envelopes, retained
  * offers) and its own ICE session (NcuIce, with the STUN/TURN servers
  * given), and follows the offer/answer rules of a real peer (DESIGN.md
- * section 4, as src/ncu-peer.c does): a fresh offer at start and after a
- * bye or a failure, answers to new remote sessions, glare resolved by the
- * controlling side. There is no WireGuard: data from the service is read
- * and dropped.
+ * section 4; src/ncu-peer-rules.h, as src/ncu-peer.c does): a fresh offer
+ * at start and after a bye or a failure, answers to new remote sessions,
+ * glare resolved by the controlling side. There is no WireGuard: data from
+ * the service is read and dropped.
  *
  *   ncu-bench-peers --count N --service-key BASE64 --url mqtt://HOST[:PORT]
  *                   [--ice-servers URLS --ice-username U --ice-password-file F]
@@ -30,6 +30,7 @@
 #include "ncu-ice.h"
 #include "ncu-liveness-probe.h"
 #include "ncu-parse.h"
+#include "ncu-peer-rules.h"
 #include "ncu-signal.h"
 
 #define RESTART_DELAY_MS 1000
@@ -47,9 +48,7 @@ typedef struct {
 	gboolean signal_up;
 	NcuIce *ice;
 	gboolean controlling;
-	guint64 local_session;        /* our current ICE session */
-	guint64 built_against;        /* remote session it answers, 0: fresh */
-	guint64 remote_session;       /* remote session applied, 0: none */
+	NcuPeerRules rules;           /* ours, the one answered, the remote's */
 	gboolean gathered;
 	gboolean connected;
 	guint restart_source;
@@ -78,16 +77,10 @@ on_gathering_done (NcuIce *ice, const char *ufrag, const char *pwd,
                    const char *const *candidates, gpointer user_data)
 {
 	SimPeer *peer = user_data;
-	g_autoptr (NcuSignalPayload) offer = ncu_signal_payload_new (NCU_SIGNAL_TYPE_OFFER);
+	g_autoptr (NcuSignalPayload) offer = ncu_peer_rules_offer_new (&peer->rules, ufrag, pwd,
+	                                                               candidates);
 	g_autoptr (GError) error = NULL;
 
-	offer->session_id = peer->local_session;
-	offer->remote_session_id = peer->built_against;
-	offer->ufrag = g_strdup (ufrag);
-	offer->pwd = g_strdup (pwd);
-	for (guint i = 0; candidates && candidates[i] && i < NCU_SIGNAL_MAX_CANDIDATES; i++)
-		ncu_signal_payload_add_candidate (offer, candidates[i]);
-	offer->end_of_candidates = TRUE;
 	peer->gathered = TRUE;
 	if (!ncu_signal_publish (peer->signal, peer->sim->service_key, offer, &error))
 		g_printerr ("peer %u: offer not published: %s\n", peer->index, error->message);
@@ -169,7 +162,7 @@ peer_create_ice (SimPeer *peer, GError **error)
 	return ice;
 }
 
-/* ---- the offer/answer rules (as src/ncu-peer.c) ---- */
+/* ---- the offer/answer rules (src/ncu-peer-rules.h) ---- */
 
 static void
 peer_apply_remote (SimPeer *peer, const NcuSignalPayload *offer)
@@ -183,19 +176,17 @@ peer_apply_remote (SimPeer *peer, const NcuSignalPayload *offer)
 		g_printerr ("peer %u: offer refused: %s\n", peer->index, error->message);
 		return;
 	}
-	peer->remote_session = offer->session_id;
+	peer->rules.remote_session = offer->session_id;
 }
 
 static void
 peer_new_session (SimPeer *peer, const NcuSignalPayload *against)
 {
 	g_autoptr (GError) error = NULL;
-	gboolean first = peer->local_session == 0;
+	gboolean first = peer->rules.local_session == 0;
 
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
-	peer->local_session = ncu_signal_session_id_new ();
-	peer->built_against = against ? against->session_id : 0;
-	peer->remote_session = 0;
+	ncu_peer_rules_begin (&peer->rules, against);
 	peer->gathered = FALSE;
 	peer->connected = FALSE;
 	peer->sessions++;
@@ -211,24 +202,22 @@ peer_new_session (SimPeer *peer, const NcuSignalPayload *against)
 static void
 peer_handle (SimPeer *peer, const NcuSignalPayload *payload)
 {
-	if (payload->type == NCU_SIGNAL_TYPE_BYE) {
-		if (payload->session_id == peer->remote_session || peer->remote_session == 0)
-			peer_new_session (peer, NULL);
-		return;
-	}
-	if (payload->session_id == peer->remote_session) {
+	switch (ncu_peer_rules_judge (&peer->rules, peer->controlling, payload)) {
+	case NCU_PEER_RULES_IGNORE:
+	case NCU_PEER_RULES_GLARE:
+		break;
+	case NCU_PEER_RULES_BYE:
+	case NCU_PEER_RULES_STALE:
+		peer_new_session (peer, NULL);
+		break;
+	case NCU_PEER_RULES_REFRESH:
+	case NCU_PEER_RULES_ANSWER:
 		peer_apply_remote (peer, payload);
-		return;
+		break;
+	case NCU_PEER_RULES_NEW_REMOTE:
+		peer_new_session (peer, payload);
+		break;
 	}
-	if (payload->remote_session_id != 0 && payload->remote_session_id == peer->local_session
-	    && peer->remote_session == 0) {
-		peer_apply_remote (peer, payload);
-		return;
-	}
-	/* glare: the controlling side keeps its fresh, unanswered session */
-	if (peer->controlling && peer->built_against == 0 && peer->remote_session == 0)
-		return;
-	peer_new_session (peer, payload);
 }
 
 /* ---- signaling ---- */

@@ -10,6 +10,7 @@
 #include "ncu-ipconfig.h"
 #include "ncu-liveness-probe.h"
 #include "ncu-peer.h"
+#include "ncu-peer-rules.h"
 #include "ncu-proxy.h"
 
 /* ICE restarts after a failure back off from 1 s, doubling to 30 s; the
@@ -36,9 +37,7 @@ struct _NcuPeer {
 	NcuPeerPath *path;               /* proxy or fast path */
 	NcuLiveness *liveness;           /* the watchdog; NULL without a monitor */
 
-	guint64 local_session;           /* our current ICE session */
-	guint64 built_against;           /* remote session it answers, 0: fresh */
-	guint64 remote_session;          /* remote session applied to ours, 0: none */
+	NcuPeerRules rules;              /* ours, the one answered, the remote's */
 	gboolean gathered;
 	gboolean kept_path;              /* the session was started keeping the old pair */
 	NcuSignalPayload *offer;         /* our current offer, for republishing */
@@ -153,24 +152,14 @@ on_gathering_done (NcuIce *ice, const char *ufrag, const char *pwd,
                    const char *const *candidates, gpointer user_data)
 {
 	NcuPeer *peer = user_data;
-	NcuSignalPayload *offer = ncu_signal_payload_new (NCU_SIGNAL_TYPE_OFFER);
+	NcuSignalPayload *offer = ncu_peer_rules_offer_new (&peer->rules, ufrag, pwd, candidates);
 
-	offer->session_id = peer->local_session;
-	offer->remote_session_id = peer->built_against;
 	memcpy (offer->recipient, peer->config->public_key, NCU_KEY_LEN);
-	offer->ufrag = g_strdup (ufrag);
-	offer->pwd = g_strdup (pwd);
-	for (guint i = 0; candidates && candidates[i]; i++) {
-		if (i >= NCU_SIGNAL_MAX_CANDIDATES)
-			break;
-		ncu_signal_payload_add_candidate (offer, candidates[i]);
-	}
-	offer->end_of_candidates = TRUE;
 	g_clear_pointer (&peer->offer, ncu_signal_payload_free);
 	peer->offer = offer;
 	peer->gathered = TRUE;
 	g_debug ("peer %s: session %016" G_GINT64_MODIFIER "x gathered %u candidate(s)",
-	         peer->name, peer->local_session, offer->candidates->len);
+	         peer->name, peer->rules.local_session, offer->candidates->len);
 	peer_publish (peer);
 }
 
@@ -186,7 +175,7 @@ peer_apply_remote (NcuPeer *peer, const NcuSignalPayload *offer)
 		g_warning ("peer %s: offer refused: %s", peer->name, error->message);
 		return FALSE;
 	}
-	peer->remote_session = offer->session_id;
+	peer->rules.remote_session = offer->session_id;
 	return TRUE;
 }
 
@@ -418,7 +407,7 @@ static void
 peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 {
 	g_autoptr (GError) error = NULL;
-	gboolean first = peer->local_session == 0;
+	gboolean first = peer->rules.local_session == 0;
 
 	g_clear_handle_id (&peer->restart_source, g_source_remove);
 	g_clear_handle_id (&peer->turn_refresh_source, g_source_remove);
@@ -430,9 +419,7 @@ peer_new_session (NcuPeer *peer, const NcuSignalPayload *against)
 	if (!first && peer->controlling)
 		peer_reset_wg_session (peer);
 	ncu_peer_path_begin (peer->path);
-	peer->local_session = ncu_signal_session_id_new ();
-	peer->built_against = against ? against->session_id : 0;
-	peer->remote_session = 0;
+	ncu_peer_rules_begin (&peer->rules, against);
 	peer->gathered = FALSE;
 	if (!first && !ncu_ice_restart (peer->ice, &error))
 		goto fail;
@@ -466,9 +453,7 @@ peer_new_session_keeping_path (NcuPeer *peer)
 	 * again, and while it stays silent the next restart (after the
 	 * watchdog's hold-off) sends a new offer, in case this one is lost
 	 * (the remote's broker connection may have died with the path). */
-	peer->local_session = ncu_signal_session_id_new ();
-	peer->built_against = 0;
-	peer->remote_session = 0;
+	ncu_peer_rules_begin (&peer->rules, NULL);
 	peer->gathered = FALSE;
 	peer->kept_path = TRUE;
 	if (!ncu_ice_restart_keeping_pair (peer->ice, &error)) {
@@ -477,54 +462,35 @@ peer_new_session_keeping_path (NcuPeer *peer)
 	}
 }
 
-static gboolean
-peer_fresh_unanswered (NcuPeer *peer)
-{
-	return peer->local_session != 0 && peer->built_against == 0 && peer->remote_session == 0;
-}
-
 void
 ncu_peer_handle_payload (NcuPeer *peer, const NcuSignalPayload *payload)
 {
-	if (payload->type == NCU_SIGNAL_TYPE_BYE) {
-		/* The remote session is gone; ours was built for it and holds its
-		 * credentials. A fresh session is what the remote will find when
-		 * it comes back. */
-		if (payload->session_id == peer->remote_session || peer->remote_session == 0) {
-			g_message ("peer %s: said bye, starting a fresh session", peer->name);
-			peer_new_session (peer, NULL);
-		}
-		return;
-	}
-	if (payload->session_id == peer->remote_session) {
-		/* The same session again (a refresh, or more candidates). */
+	switch (ncu_peer_rules_judge (&peer->rules, peer->controlling, payload)) {
+	case NCU_PEER_RULES_IGNORE:
+		break;
+	case NCU_PEER_RULES_BYE:
+		g_message ("peer %s: said bye, starting a fresh session", peer->name);
+		peer_new_session (peer, NULL);
+		break;
+	case NCU_PEER_RULES_REFRESH:
 		peer_apply_remote (peer, payload);
-		return;
-	}
-	/* An answer counts only while our session has none yet: the agent
-	 * takes one set of remote credentials per session. */
-	if (payload->remote_session_id != 0 && payload->remote_session_id == peer->local_session
-	    && peer->remote_session == 0) {
+		break;
+	case NCU_PEER_RULES_ANSWER:
 		g_debug ("peer %s: answer to our session", peer->name);
 		peer_apply_remote (peer, payload);
-		return;
-	}
-	if (peer->controlling && peer_fresh_unanswered (peer)) {
+		break;
+	case NCU_PEER_RULES_GLARE:
 		g_debug ("peer %s: glare, keeping our session and waiting for the answer", peer->name);
-		return;
-	}
-	/* The controlling side answers only fresh sessions. An offer built
-	 * against a session of ours that is gone or already paired (a remote
-	 * that restarted and answered our stale retained offer) would, if
-	 * answered, be answered back forever: start fresh instead, and the
-	 * controlled side answers that. */
-	if (peer->controlling && payload->remote_session_id != 0) {
+		break;
+	case NCU_PEER_RULES_STALE:
 		g_debug ("peer %s: offer answers a stale session of ours, starting fresh", peer->name);
 		peer_new_session (peer, NULL);
-		return;
+		break;
+	case NCU_PEER_RULES_NEW_REMOTE:
+		g_debug ("peer %s: new remote session, answering it", peer->name);
+		peer_new_session (peer, payload);
+		break;
 	}
-	g_debug ("peer %s: new remote session, answering it", peer->name);
-	peer_new_session (peer, payload);
 }
 
 void
@@ -536,7 +502,7 @@ ncu_peer_republish (NcuPeer *peer)
 void
 ncu_peer_restart (NcuPeer *peer, const char *why)
 {
-	if (peer->local_session == 0)
+	if (peer->rules.local_session == 0)
 		return;
 	peer->restarts++;
 	g_message ("peer %s: %s: starting a fresh ICE session (restart %u)", peer->name, why,
@@ -556,7 +522,7 @@ ncu_peer_retry_now (NcuPeer *peer)
 void
 ncu_peer_start (NcuPeer *peer)
 {
-	if (peer->local_session == 0)
+	if (peer->rules.local_session == 0)
 		peer_new_session (peer, NULL);
 }
 

@@ -171,19 +171,33 @@ e2e_require_built() {
 	tb_require wg wireguard-go nmcli NetworkManager turnserver mosquitto python3
 }
 
+# e2e_bed HOST... -- TOPOLOGY-OPTION...: the topology (tb_topology's
+# options), coturn, mosquitto and a NetworkManager on each HOST.
+e2e_bed() {
+	local hosts=() host
+	while [[ $# -gt 0 && $1 != -- ]]; do
+		hosts+=("$1")
+		shift
+	done
+	[[ ${1:-} == -- ]] && shift
+	tb_topology "$@"
+	tb_start_coturn
+	# shellcheck disable=SC2119 # it takes no arguments
+	tb_start_mosquitto
+	for host in "${hosts[@]}"; do
+		tb_start_nm "$host"
+	done
+}
+
 # e2e_two_peers NAT-A NAT-B [KEY=VALUE...]: the usual start of a two-peer
-# test: topology (NAT kinds cone|symmetric), coturn, mosquitto, a private
-# NetworkManager on hostA and hostB, keys, and a profile "cunicu" on each
-# with the other as its peer (extra vpn.data on both).
+# test: e2e_bed for hostA and hostB (NAT kinds cone|symmetric), keys, and
+# a profile "cunicu" on each with the other as its peer (extra vpn.data on
+# both).
 e2e_two_peers() {
 	local nat_a=$1 nat_b=$2
 	shift 2
 	e2e_require_built
-	tb_topology --nat-a "$nat_a" --nat-b "$nat_b"
-	tb_start_coturn
-	tb_start_mosquitto
-	tb_start_nm hostA
-	tb_start_nm hostB
+	e2e_bed hostA hostB -- --nat-a "$nat_a" --nat-b "$nat_b"
 	e2e_keys hostA hostB
 	e2e_add hostA cunicu "$(e2e_profile_data hostA hostB -- "$@")" "$(e2e_profile_secrets hostA 1)"
 	e2e_add hostB cunicu "$(e2e_profile_data hostB hostA -- "$@")" "$(e2e_profile_secrets hostB 1)"

@@ -22,24 +22,6 @@ fp_require() {
 	esac
 }
 
-# fp_bed HOST... -- TOPOLOGY-OPTIONS...: the topology, coturn, mosquitto
-# and a NetworkManager on each HOST.
-fp_bed() {
-	local hosts=() host
-	while [[ $# -gt 0 && $1 != -- ]]; do
-		hosts+=("$1")
-		shift
-	done
-	[[ ${1:-} == -- ]] && shift
-	tb_topology "$@"
-	tb_start_coturn
-	# shellcheck disable=SC2119 # it takes no arguments
-	tb_start_mosquitto
-	for host in "${hosts[@]}"; do
-		tb_start_nm "$host"
-	done
-}
-
 # fp_profile HOST NAME MODE PEER... [-- KEY=VALUE...]: profile NAME on HOST
 # with proxy-mode MODE and the chosen WireGuard backend.
 fp_profile() {

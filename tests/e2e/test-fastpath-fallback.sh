@@ -30,7 +30,7 @@ nft_restored() {
 
 tb_init
 fp_require
-fp_bed hostA hostB -- --nat-a cone --nat-b cone
+e2e_bed hostA hostB -- --nat-a cone --nat-b cone
 e2e_keys hostA hostB
 fp_profile hostA us userspace hostB
 fp_profile hostB us userspace hostA

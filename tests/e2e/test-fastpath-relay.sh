@@ -80,7 +80,7 @@ expect_carrier() {
 tb_init
 fp_require
 tb_require conntrack
-fp_bed hostA hostB -- --nat-a cone --nat-b cone
+e2e_bed hostA hostB -- --nat-a cone --nat-b cone
 e2e_keys hostA hostB
 fp_profile hostA cunicu auto hostB
 fp_profile hostB cunicu nftables hostA

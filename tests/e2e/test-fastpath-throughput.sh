@@ -83,7 +83,7 @@ median() {
 tb_init
 fp_require
 tb_require iperf3
-fp_bed hostA hostB hostA2 -- --nat-a cone --nat-b cone --lan
+e2e_bed hostA hostB hostA2 -- --nat-a cone --nat-b cone --lan
 e2e_keys hostA hostB hostA2
 for h in hostB hostA2; do
 	tb_firewall_accept "$h" tcp dport 5201

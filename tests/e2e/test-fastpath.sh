@@ -20,7 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib-fastpath.sh"
 tb_init
 fp_require
 tb_require conntrack
-fp_bed hostA hostB -- --nat-a cone --nat-b cone
+e2e_bed hostA hostB -- --nat-a cone --nat-b cone
 e2e_keys hostA hostB
 fp_profile hostA cunicu auto hostB
 fp_profile hostB cunicu nftables hostA

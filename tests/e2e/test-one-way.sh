@@ -57,7 +57,7 @@ one_way() {
 tb_init
 fp_require
 tb_require iperf3
-fp_bed hostA hostB -- --nat-a cone --nat-b cone
+e2e_bed hostA hostB -- --nat-a cone --nat-b cone
 e2e_keys hostA hostB
 tb_firewall_accept hostB tcp dport 5201
 tb_firewall_accept hostB udp dport 5201

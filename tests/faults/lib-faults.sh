@@ -12,26 +12,25 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib-e2e.sh"
 
 declare -gA FL_PING_PID=()      # monitor name -> PID of its ping
+declare -gA FL_SVC=()           # host -> PID of its service (fl_two_peers)
 
 # Debian's python3 directly: a pyenv shim first in PATH costs ~0.5 s a call.
 FL_PYTHON=python3
 [[ -x /usr/bin/python3 ]] && FL_PYTHON=/usr/bin/python3
 
-# fl_two_peers [TOPOLOGY-OPTION...]: the usual pair: topology, coturn,
-# mosquitto, NetworkManager on hostA and hostB, profile "cunicu" on each
-# (pre-shared key, TURN; keys made unless the test made them), both up at
-# once; returns once A pings B.
+# fl_two_peers [TOPOLOGY-OPTION...]: the usual pair: e2e_bed for hostA and
+# hostB, profile "cunicu" on each (pre-shared key, TURN; keys made unless
+# the test made them), both up at once; returns once A pings B, with their
+# services' PIDs in FL_SVC (fl_same_service, fl_finish).
 fl_two_peers() {
-	tb_topology "$@"
-	tb_start_coturn
-	tb_start_mosquitto
-	tb_start_nm hostA
-	tb_start_nm hostB
+	e2e_bed hostA hostB -- "$@"
 	[[ -n ${E2E_PUB[hostA]:-} && -n ${E2E_PUB[hostB]:-} ]] || e2e_keys hostA hostB
 	e2e_mesh_profile hostA hostB
 	e2e_mesh_profile hostB hostA
 	fl_up_all hostA hostB
 	e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10 >/dev/null
+	FL_SVC[hostA]=$(fl_service_pid hostA) || tb_fail "hostA runs no service"
+	FL_SVC[hostB]=$(fl_service_pid hostB) || tb_fail "hostB runs no service"
 }
 
 # fl_up_all HOST...: `nmcli connection up cunicu` on every HOST at once.
@@ -72,11 +71,39 @@ fl_service_proc_files() {
 	done
 }
 
-# fl_same_service HOST PID: fail unless HOST's service is still process PID.
+# fl_same_service HOST [PID]: fail unless HOST's service is still process
+# PID (default: the one fl_two_peers found).
 fl_same_service() {
-	local now
-	now=$(fl_service_pid "$1") || tb_fail "$1: the service is gone (it was PID $2)"
-	[[ $now == "$2" ]] || tb_fail "$1: the service was replaced (PID $2 -> $now)"
+	local was=${2:-${FL_SVC[$1]}} now
+	now=$(fl_service_pid "$1") || tb_fail "$1: the service is gone (it was PID $was)"
+	[[ $now == "$was" ]] || tb_fail "$1: the service was replaced (PID $was -> $now)"
+}
+
+# fl_finish HOST...: the end of a fault test: each HOST still runs the
+# service fl_two_peers found (fl_same_service), no service crashed or
+# complained (fl_no_crash), and hostA's status goes to the log.
+fl_finish() {
+	local h
+	for h in "$@"; do
+		fl_same_service "$h"
+	done
+	fl_no_crash
+	e2e_status hostA
+}
+
+# fl_up_again HOST PEER: after a fault took HOST's connection down,
+# `nmcli connection up cunicu` there again; returns once HOST pings PEER
+# (10 s at most) and PEER pings back. Sets FL_UP_TOOK (seconds nmcli up
+# took), FL_PING_TOOK (seconds from its return to the first ping) and
+# FL_PINGED_US (tb_now_us of that ping).
+fl_up_again() {
+	local host=$1 peer=$2 t0
+	t0=$(tb_now_us)
+	e2e_up "$host"
+	FL_UP_TOOK=$(tb_fmt_us $(($(tb_now_us) - t0)))
+	FL_PING_TOOK=$(e2e_wait_ping "$host" "${E2E_TUN[$peer]}" 10)
+	FL_PINGED_US=$(tb_now_us)
+	e2e_ping_ok "$peer" "${E2E_TUN[$host]}" || tb_fail "no ping ${peer#host}->${host#host}"
 }
 
 # fl_status_field HOST PATH...: fields of HOST's status JSON, one a line;
@@ -100,6 +127,15 @@ for path in sys.argv[1:]:
 # fl_signaling_connected HOST: true if HOST's service is connected to the broker.
 fl_signaling_connected() {
 	[[ $(fl_status_field "$1" signaling.connected) == true ]]
+}
+
+# fl_ice_steady HOST PEER: fail unless HOST's ICE session with PEER is
+# connected and was never restarted.
+fl_ice_steady() {
+	local restarts state
+	{ read -r restarts && read -r state; } < <(fl_status_field "$1" "peers.$2.restarts" "peers.$2.ice-state")
+	[[ $restarts == 0 ]] || tb_fail "$1 restarted ICE $restarts time(s)"
+	[[ $state == connected ]] || tb_fail "$1's ICE is $state"
 }
 
 # fl_ping_start HOST ADDRESS NAME: ping ADDRESS from HOST every 0.5 s in the
@@ -224,6 +260,15 @@ fl_retained_from() {
 # fl_has_retained KEY: true if KEY has a retained message on the broker.
 fl_has_retained() {
 	[[ -n $(fl_retained_from "$1") ]]
+}
+
+# fl_wait_retained HOST...: wait (10 s) until each HOST's offer is retained
+# on the broker again.
+fl_wait_retained() {
+	local h
+	for h in "$@"; do
+		tb_wait_until 10 "$h's offer to be retained again" fl_has_retained "${E2E_PUB[$h]}"
+	done
 }
 
 # fl_poll SECONDS COMMAND...: like tb_wait_until, but returns 1 on timeout

@@ -38,33 +38,6 @@ as_nobody() {
 	"${NOBODY[@]}" "$@"
 }
 
-# private_bus_conf SOCKET: a system bus that allows everything by default,
-# plus the repo's policy.
-private_bus_conf() {
-	cat <<-EOF
-	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
-	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-	<busconfig>
-	  <type>system</type>
-	  <auth>EXTERNAL</auth>
-	  <listen>unix:path=$1</listen>
-	  <policy context="default">
-	    <allow user="*"/>
-	    <allow own="*"/>
-	    <allow send_type="method_call"/>
-	    <allow send_type="signal"/>
-	    <allow send_requested_reply="true" send_type="method_return"/>
-	    <allow send_requested_reply="true" send_type="error"/>
-	    <allow receive_type="method_call"/>
-	    <allow receive_type="method_return"/>
-	    <allow receive_type="error"/>
-	    <allow receive_type="signal"/>
-	  </policy>
-	  <include>$top_srcdir/data/nm-cunicu-service.conf</include>
-	</busconfig>
-	EOF
-}
-
 # calls FILE: run the calls in FILE (lines of ncu-dbus-call) on $NAME,
 # output in FILE.out, one line per call.
 calls() {
@@ -84,7 +57,7 @@ ip netns add "$(tb_ns bus)"
 mkdir -m 0755 "$TB_TMP/bus"
 chmod 0711 "$TB_TMP"   # nobody must reach the socket, nothing else
 socket=$TB_TMP/bus/system_bus_socket
-private_bus_conf "$socket" >"$TB_TMP/bus/bus.conf"
+tb_bus_conf "$socket" open >"$TB_TMP/bus/bus.conf"
 tb_spawn bus dbus-daemon dbus-daemon --nofork --nopidfile --config-file="$TB_TMP/bus/bus.conf"
 tb_wait_until 5 "the private bus" test -S "$socket"
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$socket

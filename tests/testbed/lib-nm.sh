@@ -48,20 +48,30 @@ method=disabled
 EOF
 }
 
-# tb__bus_conf: a system bus like Debian's (default deny for owning names
-# and method calls), with NetworkManager's policies and the repo's policy.
-tb__bus_conf() {
+# tb_bus_conf SOCKET [open]: the configuration of a private system bus
+# listening on SOCKET, with the repo's policy (tb__plugin_dbus_conf). By
+# default a bus like Debian's (default deny for owning names and method
+# calls) that also holds NetworkManager's policies: tb_start_nm's. With
+# "open" the default policy allows everything and NetworkManager's
+# policies stay out, so the repo's policy alone decides
+# (tests/security/test-dbus.sh).
+tb_bus_conf() {
+	local socket=$1 verdict=deny includedir='<includedir>/usr/share/dbus-1/system.d</includedir>'
+	if [[ ${2:-} == open ]]; then
+		verdict=allow
+		includedir=""
+	fi
 	cat <<EOF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>system</type>
   <auth>EXTERNAL</auth>
-  <listen>unix:path=/run/dbus/system_bus_socket</listen>
+  <listen>unix:path=$socket</listen>
   <policy context="default">
     <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
+    <$verdict own="*"/>
+    <$verdict send_type="method_call"/>
     <allow send_type="signal"/>
     <allow send_requested_reply="true" send_type="method_return"/>
     <allow send_requested_reply="true" send_type="error"/>
@@ -73,7 +83,7 @@ tb__bus_conf() {
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
     <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
   </policy>
-  <includedir>/usr/share/dbus-1/system.d</includedir>
+  $includedir
   <include>$(tb__plugin_dbus_conf)</include>
 </busconfig>
 EOF
@@ -191,7 +201,7 @@ tb__start_nm() {
 		tb__nm_eth0_keyfile "$host" >"$keyfile"
 		chmod 0600 "$keyfile"
 	fi
-	tb__bus_conf >"$dir/bus.conf"
+	tb_bus_conf /run/dbus/system_bus_socket >"$dir/bus.conf"
 	tb_install_plugin "$host"
 	tb_spawn "$host" "nm-$host/init" unshare --mount --uts --pid --fork --kill-child \
 		--mount-proc --propagation private bash "$TB_LIBDIR/nm-init.sh" "$dir" "$host"
