@@ -13,6 +13,8 @@
 #define PROBE_SENDS 3
 /* Echoes a peer may get per second; its own probes need at most 3. */
 #define ECHO_MAX_PER_S 5
+/* What started a probe (compared by address). */
+static const char FLOW_STOPPED[] = "WireGuard's flow from the peer stopped";
 /* Ticks with data from the peer, close together, that make a flow whose
  * stop is worth a probe: a lone handshake or keepalive is not one. */
 #define RX_FLOW_TICKS 3
@@ -46,6 +48,7 @@ struct _NcuLiveness {
 	/* The probe in flight. */
 	GSource *probe_source;
 	const char *probe_why;           /* static: what started it */
+	gint64 flow_answered_us;         /* a probe for a stopped flow was answered then */
 	guint probe_sends;
 	guint8 nonce[NCU_LIVENESS_NONCE_LEN];
 
@@ -103,6 +106,28 @@ send_probe (NcuLiveness *lv, NcuLivenessProbeType type, const guint8 nonce[NCU_L
 	ncu_liveness_probe_build (buf, type, nonce, lv->remote_key);
 	if (!lv->env.send (buf, sizeof buf, lv->env.user_data))
 		g_debug ("peer %s: liveness datagram not sent (no pair)", lv->env.name);
+}
+
+static void
+suspect_nat (NcuLiveness *lv)
+{
+	if (lv->env.suspect_nat)
+		lv->env.suspect_nat (lv->env.user_data);
+}
+
+/* WireGuard hears from the peer again. Right after a probe for its stopped
+ * flow, that flow was not over: it was blocked in front of us until the
+ * probe went out, as when our NAT forgot its mapping. */
+static void
+flow_resumed (NcuLiveness *lv, gint64 now)
+{
+	gboolean probing = lv->probe_source && lv->probe_why == FLOW_STOPPED;
+	gboolean answered = lv->flow_answered_us &&
+	                    now - lv->flow_answered_us <= (gint64) timing_of (lv)->silence_ms * 1000;
+
+	lv->flow_answered_us = 0;
+	if (probing || answered)
+		suspect_nat (lv);
 }
 
 /* The path works (an echo, or WireGuard heard from the peer). */
@@ -173,6 +198,7 @@ on_probe_timer (gpointer data)
 	}
 	g_clear_pointer (&lv->probe_source, g_source_unref);
 	lv->stats.timeouts++;
+	suspect_nat (lv);
 	if (now < lv->next_restart_us) {
 		g_info ("peer %s: probe unanswered; next restart allowed in %" G_GINT64_FORMAT " ms",
 		        lv->env.name, (lv->next_restart_us - now) / 1000);
@@ -192,6 +218,8 @@ start_probe (NcuLiveness *lv, const char *why)
 	randombytes_buf (lv->nonce, sizeof lv->nonce);
 	lv->probe_sends = 0;
 	lv->probe_why = why;
+	/* Whatever started it, this probe covers the flow's stop: one per flow. */
+	lv->rx_streak = 0;
 	lv->stats.probes++;
 	g_debug ("peer %s: %s for %u ms: probing the path", lv->env.name, why, t->silence_ms);
 	lv->probe_source = ncu_source_timeout (g_main_context_get_thread_default (),
@@ -230,6 +258,7 @@ feed (NcuLiveness *lv, guint64 tx, guint64 rx, gint64 now)
 		lv->monitor->last_active_us = now;
 	if (received) {
 		note_rx (lv, now);
+		flow_resumed (lv, now);
 		path_alive (lv);
 		return;
 	}
@@ -245,8 +274,7 @@ feed (NcuLiveness *lv, guint64 tx, guint64 rx, gint64 now)
 	if (lv->unanswered_since_us && now - lv->unanswered_since_us >= (gint64) t->silence_ms * 1000) {
 		start_probe (lv, "WireGuard unanswered");
 	} else if (rx_flow_stopped (lv, now)) {
-		lv->rx_streak = 0;  /* one probe per flow */
-		start_probe (lv, "WireGuard's flow from the peer stopped");
+		start_probe (lv, FLOW_STOPPED);
 	}
 }
 
@@ -418,6 +446,7 @@ ncu_liveness_stop (NcuLiveness *lv)
 	lv->unanswered_since_us = 0;
 	lv->last_rx_us = 0;
 	lv->rx_streak = 0;
+	lv->flow_answered_us = 0;
 	forget_keys (lv);
 }
 
@@ -458,6 +487,8 @@ ncu_liveness_receive (NcuLiveness *lv, const guint8 *buf, gsize len)
 		return;
 	}
 	lv->stats.answered++;
+	if (lv->probe_why == FLOW_STOPPED)
+		lv->flow_answered_us = g_get_monotonic_time ();
 	/* The remote echoes: a restart for silence is not churn. */
 	lv->holdoff_ms = timing_of (lv)->holdoff_min_ms;
 	g_debug ("peer %s: probe answered: the path works", lv->env.name);

@@ -89,6 +89,11 @@ typedef struct {
 	/* The path is dead: start a fresh ICE session. Called last from a
 	 * timeout of the watchdog, which may be stopped from inside it. */
 	void (*restart) (gpointer user_data);
+	/* Optional: a NAT in front of us may have forgotten its mappings (a
+	 * probe went unanswered, or a flow from the peer came back right after
+	 * our probe for its stop): other connections through that NAT
+	 * (signaling) may be dead too. */
+	void (*suspect_nat) (gpointer user_data);
 	gpointer user_data;
 } NcuLivenessEnv;
 

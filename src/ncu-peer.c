@@ -221,6 +221,16 @@ on_liveness_restart (gpointer user_data)
 	peer_new_session_keeping_path (peer);
 }
 
+/* A NAT before us may have forgotten us: the broker's connection too. */
+static void
+on_liveness_suspect_nat (gpointer user_data)
+{
+	NcuPeer *peer = user_data;
+
+	if (peer->env.check_signaling)
+		peer->env.check_signaling (peer->name, peer->env.user_data);
+}
+
 static void
 on_control_datagram (NcuIce *ice, guint8 *buf, gsize len, gpointer user_data)
 {
@@ -240,6 +250,7 @@ peer_create_liveness (NcuPeer *peer)
 	env.name = peer->name;
 	env.send = on_liveness_send;
 	env.restart = on_liveness_restart;
+	env.suspect_nat = on_liveness_suspect_nat;
 	env.user_data = peer;
 	peer->liveness = ncu_liveness_new (peer->env.liveness, &env);
 	ncu_ice_set_control_func (peer->ice, ncu_liveness_probe_magic (), on_control_datagram, peer);

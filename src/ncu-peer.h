@@ -60,6 +60,10 @@ typedef struct {
 	 * sessions and ICE fields; the signaling layer the rest. */
 	gboolean (*publish) (const guint8 peer_key[NCU_KEY_LEN],
 	                     const NcuSignalPayload *payload, gpointer user_data);
+	/* Optional: the broker connection may have died silently with a NAT
+	 * mapping (the path to @peer_name went silent); see
+	 * ncu_signal_check_connection(). */
+	void (*check_signaling) (const char *peer_name, gpointer user_data);
 	/* The connection's nft table (made on first use); NULL only with
 	 * proxy-mode=userspace. */
 	NcuPeerPathNftFunc get_nft;

@@ -44,6 +44,8 @@ struct NcuSignal {
 	guint8 public_key[NCU_KEY_LEN];
 	char *prefix;
 	char *topic_in_prefix;        /* <prefix>/v1/<us>/ */
+	char *topic_check;            /* <prefix>/v1/<us>/<us>: our connection checks */
+	gint64 last_check_us;
 	guint expiry_s;
 	guint skew_s;
 	guint close_timeout_ms;
@@ -361,6 +363,9 @@ ncu_signal_receive (NcuSignal *self, const char *topic, const guint8 *data, gsiz
 	NcuSignalVerdict verdict;
 	Peer *peer;
 
+	/* Our own connection check, back through our subscription. */
+	if (len == 0 && strcmp (topic, self->topic_check) == 0)
+		return NCU_SIGNAL_UNCHANGED;
 	self->received++;
 	if (strncmp (topic, self->topic_in_prefix, prefix_len) != 0)
 		return count (self, NULL, NCU_SIGNAL_DROP_WRONG_RECIPIENT);
@@ -488,6 +493,7 @@ ncu_signal_new (const NcuSignalConfig *config, const NcuSignalCallbacks *callbac
 	self->prefix = g_strdup (prefix);
 	own = key_text (self->public_key);
 	self->topic_in_prefix = g_strdup_printf ("%s/v1/%s/", prefix, own);
+	self->topic_check = g_strdup_printf ("%s/v1/%s/%s", prefix, own, own);
 	self->expiry_s = config->expiry_s ? config->expiry_s : NCU_SIGNAL_DEFAULT_EXPIRY_S;
 	self->skew_s = config->skew_s ? config->skew_s : NCU_SIGNAL_DEFAULT_SKEW_S;
 	self->close_timeout_ms = config->close_timeout_ms ? config->close_timeout_ms
@@ -647,6 +653,29 @@ withdraw_offers (NcuSignal *self)
 	}
 }
 
+/* At most one connection check per this interval. */
+#define CHECK_INTERVAL_US (2 * G_USEC_PER_SEC)
+
+void
+ncu_signal_check_connection (NcuSignal *self, const char *why)
+{
+	g_autoptr (GError) error = NULL;
+	gint64 now = g_get_monotonic_time ();
+
+	if (self->last_check_us && now - self->last_check_us < CHECK_INTERVAL_US)
+		return;
+	self->last_check_us = now;
+	/* Empty and not retained, to ourselves as the sender (what a
+	 * per-member ACL lets us write): the broker acknowledges it and hands
+	 * it back, and an unacknowledged publish replaces the connection
+	 * (ncu-signal-mqtt.c). */
+	if (!ncu_signal_mqtt_publish (self->mqtt, self->topic_check, NULL, 0, FALSE, 0, &error)) {
+		g_debug ("signaling: no connection check (%s): %s", why, error->message);
+		return;
+	}
+	g_debug ("signaling: checking the broker connection (%s)", why);
+}
+
 void
 ncu_signal_free (NcuSignal *self)
 {
@@ -663,5 +692,6 @@ ncu_signal_free (NcuSignal *self)
 	sodium_memzero (self->private_key, sizeof self->private_key);
 	g_free (self->prefix);
 	g_free (self->topic_in_prefix);
+	g_free (self->topic_check);
 	g_free (self);
 }

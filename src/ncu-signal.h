@@ -139,6 +139,17 @@ void ncu_signal_reconnect (NcuSignal *signal, gboolean drop, const char *why);
 gboolean ncu_signal_publish (NcuSignal *signal, const guint8 peer_key[NCU_KEY_LEN],
                              const NcuSignalPayload *payload, GError **error);
 
+/*
+ * A path to a peer went silent in a way that says a NAT in front of us may
+ * have forgotten its mappings (@why, for the log): the broker connection
+ * then dies silently too (the broker's packets die at that NAT, and
+ * nothing tells us until our keepalive, up to 20 s later), and so would
+ * the peer's offers. Sends the broker something to acknowledge now (at
+ * most every 2 s), which remakes the mapping, or replaces the connection
+ * when no acknowledgement comes.
+ */
+void ncu_signal_check_connection (NcuSignal *signal, const char *why);
+
 void ncu_signal_get_stats (NcuSignal *signal, NcuSignalStats *stats);
 /*
  * The same as a floating a{sv} for the status display: "connected" b,

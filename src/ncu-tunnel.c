@@ -107,6 +107,18 @@ tunnel_publish (const guint8 peer_key[NCU_KEY_LEN], const NcuSignalPayload *payl
 }
 
 static void
+tunnel_check_signaling (const char *peer_name, gpointer user_data)
+{
+	NcuTunnel *tunnel = user_data;
+	g_autofree char *why = NULL;
+
+	if (!tunnel->signal)
+		return;
+	why = g_strdup_printf ("the path to peer %s went silent", peer_name);
+	ncu_signal_check_connection (tunnel->signal, why);
+}
+
+static void
 on_signal_message (const guint8 peer_key[NCU_KEY_LEN], const NcuSignalPayload *payload,
                    gpointer user_data)
 {
@@ -269,6 +281,7 @@ tunnel_setup_peers (NcuTunnel *tunnel, GError **error)
 	memcpy (env.own_public, tunnel->own_public, NCU_KEY_LEN);
 	env.tunnel_ifname = tunnel->ifname;
 	env.publish = tunnel_publish;
+	env.check_signaling = tunnel_check_signaling;
 	if (tunnel->profile->proxy_mode != NCU_PROXY_MODE_USERSPACE)
 		env.get_nft = tunnel_get_nft;
 	tunnel->liveness = ncu_liveness_monitor_new (NULL, tunnel_read_wg, tunnel);

@@ -13,6 +13,7 @@
  *         offer N HEX   publish an offer (session HEX) to the N-th --peer
  *         bye N HEX     say bye to the N-th --peer
  *         stats         print a "stats ..." line
+ *         check         ncu_signal_check_connection()
  *         quit          free cleanly and exit (so does end of input)
  *       events on stdout: "state connected|disconnected",
  *       "message <peer-base64url> <type> <session> <remote-session> <sequence> <candidates>"
@@ -165,6 +166,11 @@ run_command (Driver *d, const char *line)
 	}
 	if (g_str_equal (argv[0], "quit")) {
 		g_main_loop_quit (d->loop);
+		return;
+	}
+	if (g_str_equal (argv[0], "check")) {
+		ncu_signal_check_connection (d->signal, "asked by the test");
+		g_print ("checked\n");
 		return;
 	}
 	if (g_strv_length (argv) != 3 || (index = (guint) atoi (argv[1])) >= d->peers->len) {

@@ -193,6 +193,33 @@ sig_expect b '^state connected' 3 20
 sig_expect a "^message $URL_b offer 000000000000b0a4 "
 sig_ns nft delete table inet ncu_stall
 
+sig_step "a connection check replaces a stalled connection with nothing else to send"
+sport=$(sig_ns ss -tnHp state established "( dport = :$PORT )" |
+	awk -v pid="pid=${SIG_PID[b]}," 'index($0, pid) { split($3, a, ":"); print a[2]; exit }')
+[ -n "$sport" ] || sig_fail "cannot find b's connection to the broker"
+connects=$(sig_count b '^state connected')
+sig_ns nft -f - <<-NFT || sig_fail "nft"
+	table inet ncu_stall {
+		chain out { type filter hook output priority 0; tcp sport $sport drop; tcp dport $sport drop; }
+	}
+NFT
+sig_cmd b check
+sig_expect b '^checked'
+sig_expect b '^state connected' $((connects + 1)) 20
+sig_ns nft delete table inet ncu_stall
+# On a healthy connection a check is acknowledged; the peers get nothing,
+# and b ignores the copy it gets back (not counted as received).
+received=$(sig_count a '^message ')
+b_received=$(sig_stat b received)
+sleep 2.1  # past the check's rate limit
+sig_cmd b check
+sig_expect b '^checked' 2
+sleep 1
+[ "$(sig_count a '^message ')" -eq "$received" ] || sig_fail "a connection check reached a peer"
+[ "$(sig_count b '^state connected')" -eq $((connects + 1)) ] ||
+	sig_fail "a connection check on a healthy connection replaced it"
+[ "$(sig_stat b received)" -eq "$b_received" ] || sig_fail "b counted its own connection check as received"
+
 sig_step "a clean free deletes every retained offer"
 sig_driver_quit a
 sig_expect b "^message $URL_a bye 000000000000a0b1 "

@@ -29,6 +29,7 @@ struct _Side {
 	gboolean reopens;                /* link down until the remote sends (a NAT before it) */
 	gboolean echoes;                 /* this side's service answers probes */
 	guint restarts;
+	guint suspects;                  /* times the watchdog suspected our NAT */
 	guint reads;
 	GPtrArray *sent;                 /* of GBytes: everything this side sent */
 };
@@ -98,6 +99,14 @@ fake_restart (gpointer user_data)
 	side->restarts++;
 }
 
+static void
+fake_suspect_nat (gpointer user_data)
+{
+	Side *side = user_data;
+
+	side->suspects++;
+}
+
 typedef struct {
 	Side a, b;
 	NcuLivenessTiming timing;
@@ -119,6 +128,7 @@ side_init (Side *side, const char *name, Side *remote, const NcuLivenessTiming *
 	env.name = name;
 	env.send = fake_send;
 	env.restart = fake_restart;
+	env.suspect_nat = fake_suspect_nat;
 	env.user_data = side;
 	side->lv = ncu_liveness_new (side->monitor, &env);
 }
@@ -233,6 +243,12 @@ both_answered (Fixture *f)
 }
 
 static gboolean
+b_suspected (Fixture *f)
+{
+	return f->b.suspects > 0;
+}
+
+static gboolean
 a_link_up (Fixture *f)
 {
 	return f->a.link_up;
@@ -281,6 +297,7 @@ test_dead_path (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (s.restarts, ==, 1);
 	g_assert_cmpuint (s.timeouts, ==, 1);
 	g_assert_cmpuint (s.probes, ==, 1);
+	g_assert_cmpuint (f->a.suspects, ==, 1);
 	/* Still silent: probes go on, the next restart waits for the hold-off. */
 	run (f, 300, TRUE, TRUE, NULL);
 	get_stats (&f->a, &s);
@@ -314,6 +331,8 @@ test_flow_ends (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (sb.probes, ==, 1);
 	g_assert_cmpuint (sa.timeouts + sb.timeouts, ==, 0);
 	g_assert_cmpuint (f->a.restarts + f->b.restarts, ==, 0);
+	/* Nothing says a NAT forgot: no check of the other connections. */
+	g_assert_cmpuint (f->a.suspects + f->b.suspects, ==, 0);
 }
 
 static void
@@ -328,6 +347,8 @@ test_receiver_reopens (Fixture *f, gconstpointer data)
 	f->a.link_up = FALSE;
 	f->a.reopens = TRUE;
 	g_assert_true (run (f, WAIT_MS, TRUE, TRUE, a_link_up));
+	/* A's flow comes back right after B's probe: B suspects its NAT. */
+	g_assert_true (run (f, WAIT_MS, TRUE, TRUE, b_suspected));
 	get_stats (&f->b, &sb);
 	g_assert_cmpuint (sb.probes, ==, 1);
 	g_assert_cmpuint (f->b.restarts, ==, 0);
