@@ -44,6 +44,7 @@ struct _NcuLiveness {
 	gint64 unanswered_since_us;      /* since when a send is unanswered; 0: none */
 	gint64 last_rx_us;               /* the last tick WireGuard heard from the peer */
 	guint rx_streak;                 /* ticks with data, each within silence_ms of the last */
+	gint64 rx_streak_since_us;       /* the first of them */
 
 	/* The probe in flight. */
 	GSource *probe_source;
@@ -68,7 +69,7 @@ ncu_liveness_timing_default (NcuLivenessTiming *t)
 	t->tick_ms = 250;
 	t->idle_tick_ms = 2000;
 	t->idle_after_ms = 5000;
-	t->silence_ms = 1500;
+	t->silence_ms = 1000;
 	t->probe_timeout_ms = 1000;
 	t->holdoff_min_ms = 5000;
 	t->holdoff_max_ms = 60000;
@@ -145,11 +146,19 @@ note_rx (NcuLiveness *lv, gint64 now)
 {
 	const NcuLivenessTiming *t = timing_of (lv);
 
-	if (lv->last_rx_us && now - lv->last_rx_us <= (gint64) t->silence_ms * 1000)
+	if (lv->rx_streak && now - lv->last_rx_us <= (gint64) t->silence_ms * 1000) {
 		lv->rx_streak++;
-	else
+	} else {
 		lv->rx_streak = 1;
+		lv->rx_streak_since_us = now;
+	}
 	lv->last_rx_us = now;
+	/* A flow that lasted the shortest hold-off: the path works, and the
+	 * restart before it (if any) was no churn. The next one may be at once. */
+	if (lv->next_restart_us && now - lv->rx_streak_since_us >= (gint64) t->holdoff_min_ms * 1000) {
+		lv->next_restart_us = 0;
+		lv->holdoff_ms = t->holdoff_min_ms;
+	}
 }
 
 /* A flow from the peer (data on RX_FLOW_TICKS ticks, each within silence_ms

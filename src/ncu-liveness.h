@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The liveness watchdog: notices within about 3 s that a peer's selected
+ * The liveness watchdog: notices within about 2 s that a peer's selected
  * ICE pair silently stopped carrying data (a TURN server restarted, a NAT
  * forgot its mappings or changed its address) and asks the peer for a new
  * ICE session, instead of waiting for libnice's consent freshness (0.1.21
@@ -12,7 +12,7 @@
  *
  * The rule, per connected peer:
  *   1. WireGuard sent to the peer and received nothing from it for
- *      silence_ms (1.5 s), or a steady flow from the peer stopped for
+ *      silence_ms (1 s), or a steady flow from the peer stopped for
  *      silence_ms: probe the path (ncu-liveness-probe.h): a small
  *      authenticated datagram on the selected pair that the remote's
  *      service echoes on the same pair. The second case is the receiving
@@ -39,8 +39,10 @@
  * hold-off waits for it (5 s, doubling to 60 s; back to 5 s after an
  * answered probe or a quiet minute), so a peer whose data path keeps dying
  * right after ICE connects (or an old peer that does not echo) does not
- * churn. Probes are not held off: an echo is how a kept path that works
- * again is noticed. Echoes are limited to 5 a second per peer, and go only to the
+ * churn. A steady flow from the peer for 5 s (holdoff_min_ms) after a
+ * restart shows that restart worked: the hold-off ends, and the next
+ * failure (a second NAT event) is met at once. Probes are not held off: an
+ * echo is how a kept path that works again is noticed. Echoes are limited to 5 a second per peer, and go only to the
  * selected pair: a forged or replayed request cannot aim them anywhere.
  */
 #ifndef NCU_LIVENESS_H

@@ -20,7 +20,14 @@
  * an address that went away) would only be noticed after 1.5 keepalives
  * (30 s); an offer stuck in it keeps a peer down. Publishes that get no
  * acknowledgement for this long mean the same: reconnect. */
-#define NCU_SIGNAL_MQTT_ACK_TIMEOUT_US (4 * G_USEC_PER_SEC)
+#define NCU_SIGNAL_MQTT_ACK_TIMEOUT_S  4
+#define NCU_SIGNAL_MQTT_ACK_TIMEOUT_US (NCU_SIGNAL_MQTT_ACK_TIMEOUT_S * G_USEC_PER_SEC)
+/* A connection check (ncu_signal_mqtt_check) is asked for when the path is
+ * already suspect: its acknowledgement gets less time. After a NAT forgot
+ * the connection, the broker's earlier sends to us sit in its TCP
+ * retransmission back-off (seconds): a fresh connection beats waiting. */
+#define NCU_SIGNAL_MQTT_CHECK_TIMEOUT_S  1
+#define NCU_SIGNAL_MQTT_CHECK_TIMEOUT_US (NCU_SIGNAL_MQTT_CHECK_TIMEOUT_S * G_USEC_PER_SEC)
 
 typedef enum {
 	NCU_SIGNAL_MQTT_IDLE,
@@ -53,6 +60,8 @@ struct NcuSignalMqtt {
 	guint backoff_ms;
 	guint inflight;             /* QoS 1 publishes not yet acknowledged */
 	gint64 ack_wait_since;      /* monotonic µs since which they made no progress; 0: none */
+	int check_mid;              /* the connection check awaiting its ack; 0: none */
+	gint64 check_deadline;      /* monotonic µs */
 
 	/* recorded inside libmosquitto callbacks, acted on after they return */
 	gboolean connack_seen;

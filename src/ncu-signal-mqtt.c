@@ -152,6 +152,8 @@ on_publish (struct mosquitto *mosq, void *data, int mid, int reason,
 
 	if (self->inflight > 0)
 		self->inflight--;
+	if (mid == self->check_mid)
+		self->check_mid = 0;
 	self->ack_wait_since = self->inflight > 0 ? g_get_monotonic_time () : 0;
 	if (reason >= 0x80)
 		ncu_signal_mqtt_set_last_error (self, "the broker refused a publish (not authorized?)");
@@ -261,6 +263,7 @@ ncu_signal_mqtt_client_drop (NcuSignalMqtt *self)
 	g_queue_clear_full (&self->incoming, incoming_free);
 	self->inflight = 0;
 	self->ack_wait_since = 0;
+	self->check_mid = 0;
 	self->connack_seen = FALSE;
 	self->lost = FALSE;
 }
@@ -341,10 +344,17 @@ acks_overdue (NcuSignalMqtt *self)
 	       g_get_monotonic_time () - self->ack_wait_since > NCU_SIGNAL_MQTT_ACK_TIMEOUT_US;
 }
 
+static gboolean
+check_overdue (NcuSignalMqtt *self)
+{
+	return self->state == NCU_SIGNAL_MQTT_CONNECTED && self->check_mid != 0 &&
+	       g_get_monotonic_time () > self->check_deadline;
+}
+
 static void
 handle_io (NcuSignalMqtt *self, GIOCondition revents, gboolean tick)
 {
-	gboolean stalled = FALSE;
+	const char *stalled = NULL;
 	int rc;
 
 	ncu_signal_mqtt_ref (self);
@@ -357,18 +367,20 @@ handle_io (NcuSignalMqtt *self, GIOCondition revents, gboolean tick)
 	 * in a TLS handshake: count it as lost once what it held was read. */
 	if (rc != MOSQ_ERR_SUCCESS || (revents & (G_IO_ERR | G_IO_HUP)))
 		self->lost = TRUE;
-	if (tick && !self->lost && acks_overdue (self)) {
+	if (tick && !self->lost && acks_overdue (self))
+		stalled = "acknowledged no publish for " G_STRINGIFY (NCU_SIGNAL_MQTT_ACK_TIMEOUT_S) " s";
+	else if (tick && !self->lost && check_overdue (self))
+		stalled = "did not acknowledge a connection check within "
+		          G_STRINGIFY (NCU_SIGNAL_MQTT_CHECK_TIMEOUT_S) " s";
+	if (stalled)
 		self->lost = TRUE;
-		stalled = TRUE;
-	}
 
 	if (self->connack_seen)
 		handle_connack (self);
 	deliver_incoming (self);
 	if (self->lost && self->mosq && self->state != NCU_SIGNAL_MQTT_CLOSED && stalled)
-		ncu_signal_mqtt_attempt_failed (self, "the signaling broker %s port %u acknowledged "
-		                                "no publish for %d s: reconnecting", self->host, self->port,
-		                                (int) (NCU_SIGNAL_MQTT_ACK_TIMEOUT_US / G_USEC_PER_SEC));
+		ncu_signal_mqtt_attempt_failed (self, "the signaling broker %s port %u %s: reconnecting",
+		                                self->host, self->port, stalled);
 	else if (self->lost && self->mosq && self->state != NCU_SIGNAL_MQTT_CLOSED)
 		ncu_signal_mqtt_attempt_failed (self, "lost the signaling broker %s port %u%s%s", self->host,
 		                self->port, rc ? ": " : "", rc ? ncu_signal_mqtt_describe_rc (rc) : "");
@@ -435,9 +447,9 @@ ncu_signal_mqtt_subscribe (NcuSignalMqtt *self, const char *filter)
 		mosquitto_subscribe_v5 (self->mosq, NULL, filter, 1, 0, NULL);
 }
 
-gboolean
-ncu_signal_mqtt_publish (NcuSignalMqtt *self, const char *topic, const void *data, gsize len,
-                         gboolean retain, guint expiry_s, GError **error)
+static gboolean
+publish (NcuSignalMqtt *self, const char *topic, const void *data, gsize len, gboolean retain,
+         guint expiry_s, int *mid, GError **error)
 {
 	mosquitto_property *props = NULL;
 	int rc;
@@ -449,7 +461,7 @@ ncu_signal_mqtt_publish (NcuSignalMqtt *self, const char *topic, const void *dat
 	}
 	if (expiry_s > 0 && !self->v311)
 		mosquitto_property_add_int32 (&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, expiry_s);
-	rc = mosquitto_publish_v5 (self->mosq, NULL, topic, (int) len, data, 1, retain, props);
+	rc = mosquitto_publish_v5 (self->mosq, mid, topic, (int) len, data, 1, retain, props);
 	mosquitto_property_free_all (&props);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		g_set_error (error, NCU_SIGNAL_MQTT_ERROR, NCU_SIGNAL_MQTT_ERROR_FAILED,
@@ -459,6 +471,27 @@ ncu_signal_mqtt_publish (NcuSignalMqtt *self, const char *topic, const void *dat
 	if (self->inflight++ == 0)
 		self->ack_wait_since = g_get_monotonic_time ();
 	self->published++;
+	return TRUE;
+}
+
+gboolean
+ncu_signal_mqtt_publish (NcuSignalMqtt *self, const char *topic, const void *data, gsize len,
+                         gboolean retain, guint expiry_s, GError **error)
+{
+	return publish (self, topic, data, len, retain, expiry_s, NULL, error);
+}
+
+gboolean
+ncu_signal_mqtt_check (NcuSignalMqtt *self, const char *topic, GError **error)
+{
+	int mid = 0;
+
+	if (self->check_mid != 0 && self->state == NCU_SIGNAL_MQTT_CONNECTED)
+		return TRUE;  /* one is on its way */
+	if (!publish (self, topic, NULL, 0, FALSE, 0, &mid, error))
+		return FALSE;
+	self->check_mid = mid;
+	self->check_deadline = g_get_monotonic_time () + NCU_SIGNAL_MQTT_CHECK_TIMEOUT_US;
 	return TRUE;
 }
 

@@ -66,6 +66,12 @@ gboolean ncu_signal_mqtt_publish (NcuSignalMqtt *mqtt, const char *topic,
                                   const void *data, gsize len, gboolean retain,
                                   guint expiry_s, GError **error);
 /*
+ * Publishes an empty, non-retained message to @topic and expects the
+ * broker's acknowledgement within 1 s (a publish gets 4 s): without it, the
+ * connection is replaced. One check at a time.
+ */
+gboolean ncu_signal_mqtt_check (NcuSignalMqtt *mqtt, const char *topic, GError **error);
+/*
  * The network under us changed (@why, for the log): an attempt waiting out
  * its back-off is made now; with @drop, a connection is also dropped and
  * made again within a moment (its socket may sit on an address that is

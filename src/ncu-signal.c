@@ -665,11 +665,9 @@ ncu_signal_check_connection (NcuSignal *self, const char *why)
 	if (self->last_check_us && now - self->last_check_us < CHECK_INTERVAL_US)
 		return;
 	self->last_check_us = now;
-	/* Empty and not retained, to ourselves as the sender (what a
-	 * per-member ACL lets us write): the broker acknowledges it and hands
-	 * it back, and an unacknowledged publish replaces the connection
-	 * (ncu-signal-mqtt.c). */
-	if (!ncu_signal_mqtt_publish (self->mqtt, self->topic_check, NULL, 0, FALSE, 0, &error)) {
+	/* To ourselves as the sender (what a per-member ACL lets us write):
+	 * the broker acknowledges it and hands it back. */
+	if (!ncu_signal_mqtt_check (self->mqtt, self->topic_check, &error)) {
 		g_debug ("signaling: no connection check (%s): %s", why, error->message);
 		return;
 	}

@@ -145,8 +145,9 @@ gboolean ncu_signal_publish (NcuSignal *signal, const guint8 peer_key[NCU_KEY_LE
  * then dies silently too (the broker's packets die at that NAT, and
  * nothing tells us until our keepalive, up to 20 s later), and so would
  * the peer's offers. Sends the broker something to acknowledge now (at
- * most every 2 s), which remakes the mapping, or replaces the connection
- * when no acknowledgement comes.
+ * most every 2 s), which remakes the mapping, and replaces the connection
+ * when the acknowledgement does not come within 1 s (the broker's own
+ * retransmissions to us may be seconds apart by then).
  */
 void ncu_signal_check_connection (NcuSignal *signal, const char *why);
 

@@ -184,8 +184,8 @@ fl_recover() {
 #
 # Faults only the data path can see (a relay or a NAT mapping that silently
 # died) are found by the peers' liveness watchdog (src/ncu-liveness.h):
-# WireGuard unanswered for 1.5 s, a probe unanswered for 1 s, then a fresh
-# ICE session through the broker (and coturn): about 3-4 s from the fault
+# WireGuard unanswered for 1 s, a probe unanswered for 1 s, then a fresh
+# ICE session through the broker (and coturn): about 2.5-3.5 s from the fault
 # here. libnice's consent (lost 10 s after the last answered check, checks
 # every 4-6 s) is only the fallback.
 fl_recover_since() {

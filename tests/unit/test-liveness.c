@@ -389,6 +389,35 @@ test_holdoff (Fixture *f, gconstpointer data)
 	g_assert_cmpint (g_get_monotonic_time () - first, >=, 1500 * 1000);
 }
 
+static gboolean
+a_restarted_thrice (Fixture *f)
+{
+	return f->a.restarts > 2;
+}
+
+static void
+test_holdoff_ends (Fixture *f, gconstpointer data)
+{
+	NcuLivenessStats s;
+	guint64 timeouts;
+
+	/* Two restarts: the hold-off is 3 s now. */
+	run (f, 100, TRUE, TRUE, NULL);
+	f->a.link_up = FALSE;
+	g_assert_true (run (f, WAIT_MS, TRUE, TRUE, a_restarted_twice));
+	/* The new session carries a steady flow for longer than the shortest
+	 * hold-off (1.5 s): that restart worked. */
+	f->a.link_up = TRUE;
+	run (f, 1800, TRUE, TRUE, NULL);
+	get_stats (&f->a, &s);
+	timeouts = s.timeouts;
+	/* The path dies again: the first unanswered probe restarts at once. */
+	f->a.link_up = FALSE;
+	g_assert_true (run (f, WAIT_MS, TRUE, TRUE, a_restarted_thrice));
+	get_stats (&f->a, &s);
+	g_assert_cmpuint (s.timeouts - timeouts, ==, 1);
+}
+
 static void
 test_forged (Fixture *f, gconstpointer data)
 {
@@ -503,6 +532,8 @@ main (int argc, char **argv)
 	            fixture_teardown);
 	g_test_add ("/liveness/idle", Fixture, NULL, fixture_setup, test_idle, fixture_teardown);
 	g_test_add ("/liveness/holdoff", Fixture, NULL, fixture_setup, test_holdoff, fixture_teardown);
+	g_test_add ("/liveness/holdoff-ends", Fixture, NULL, fixture_setup, test_holdoff_ends,
+	            fixture_teardown);
 	g_test_add ("/liveness/forged", Fixture, NULL, fixture_setup, test_forged, fixture_teardown);
 	return g_test_run ();
 }
