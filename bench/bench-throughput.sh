@@ -18,14 +18,14 @@
 # is nftables, or an nftables table of ours exists); else they are
 # recorded as pending.
 #
-# BENCH_THROUGHPUT_RUNS (default 5): rounds; BENCH_THROUGHPUT_SECONDS
-# (default 2): length of each iperf3 test; BENCH_THROUGHPUT_MODES: a
+# BENCH_THROUGHPUT_RUNS (default 7): rounds; BENCH_THROUGHPUT_SECONDS
+# (default 4): length of each iperf3 test (2 s tests swung by +-15 %); BENCH_THROUGHPUT_MODES: a
 # subset of the modes (each with its baseline), e.g. "lan-plain lan-proxy".
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
 
-RUNS=$(bench_runs BENCH_THROUGHPUT_RUNS 5)
-SECS=$(bench_runs BENCH_THROUGHPUT_SECONDS 2)
+RUNS=$(bench_runs BENCH_THROUGHPUT_RUNS 7)
+SECS=$(bench_runs BENCH_THROUGHPUT_SECONDS 4)
 UDP_LEN=1300                       # fits the 1420-byte tunnel MTU
 
 # mode -> "host peer tunnel-subnet kind [extra keys for hostA]"
