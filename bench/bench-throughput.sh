@@ -19,8 +19,9 @@
 # recorded as pending.
 #
 # BENCH_THROUGHPUT_RUNS (default 7): rounds; BENCH_THROUGHPUT_SECONDS
-# (default 4): length of each iperf3 test (2 s tests swung by +-15 %); BENCH_THROUGHPUT_MODES: a
-# subset of the modes (each with its baseline), e.g. "lan-plain lan-proxy".
+# (default 4): length of each iperf3 test (2 s tests swung by +-15 %);
+# BENCH_THROUGHPUT_MODES: a subset of the modes (each with its baseline),
+# e.g. "lan-plain lan-proxy".
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
 
