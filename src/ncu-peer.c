@@ -291,15 +291,21 @@ peer_schedule_restart (NcuPeer *peer)
 }
 
 /* A session that kept the old path connected: what a new session does at
- * its start (see peer_new_session) happens now, on the new pair. */
+ * its start (see peer_new_session) happens now, on the new pair. The
+ * controlling side renews WireGuard's session, and the handshake it then
+ * starts is what the path waits for. The other side keeps the baseline it
+ * took when the session started: that handshake may reach it before its
+ * own ICE reports the pair, and a baseline taken now would wait for the
+ * next one (two minutes later) before the fast path. */
 static void
 peer_leave_kept_path (NcuPeer *peer)
 {
 	peer->kept_path = FALSE;
 	ncu_peer_path_reset (peer->path, "new ICE session");
-	if (peer->controlling)
+	if (peer->controlling) {
 		peer_reset_wg_session (peer);
-	ncu_peer_path_begin (peer->path);
+		ncu_peer_path_begin (peer->path);
+	}
 }
 
 static void
@@ -467,6 +473,8 @@ peer_new_session_keeping_path (NcuPeer *peer)
 	ncu_peer_rules_begin (&peer->rules, NULL);
 	peer->gathered = FALSE;
 	peer->kept_path = TRUE;
+	/* What the new pair's handshake must be newer than (peer_leave_kept_path). */
+	ncu_peer_path_begin (peer->path);
 	if (!ncu_ice_restart_keeping_pair (peer->ice, &error)) {
 		g_warning ("peer %s: cannot start an ICE session: %s", peer->name, error->message);
 		peer_schedule_restart (peer);

@@ -51,5 +51,11 @@ local_addr=$(fl_status_field hostA peers.hostB.local-address)
 [[ $local_addr == 203.0.113.11:* || $local_addr == 192.168.1.2:* ]] ||
 	tb_fail "hostA's path still uses $local_addr"
 echo "hostA's path now starts at $local_addr"
+# Both restarted ICE keeping the old pair; both get back on the fast path
+# (the side that did not start WireGuard's handshake may have had it
+# before its own ICE connected, and must not wait for the next one).
+fl_wait_fast_path hostA hostB 15
+fl_wait_fast_path hostB hostA 15
+echo "both on the fast path again"
 fl_finish hostA hostB
 echo "PASS: the tunnel survives a NAT that forgets its mappings and changes its address"
