@@ -209,9 +209,9 @@ sig_expect b '^state connected' $((connects + 1)) 20
 sig_ns nft delete table inet ncu_stall
 # On a healthy connection a check is acknowledged; the peers get nothing,
 # and b ignores the copy it gets back (not counted as received).
+sleep 2.1  # past the check's rate limit; the reconnect's retained offers arrive
 received=$(sig_count a '^message ')
 b_received=$(sig_stat b received)
-sleep 2.1  # past the check's rate limit
 sig_cmd b check
 sig_expect b '^checked' 2
 sleep 1
