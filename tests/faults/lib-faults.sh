@@ -124,19 +124,6 @@ for path in sys.argv[1:]:
     print(str(node).lower() if isinstance(node, bool) else node)' "$@"
 }
 
-# fl_wait_fast_path HOST PEER SECS: until HOST's data path to PEER is the
-# nftables fast path again (after a new ICE session, WireGuard's handshake
-# over the new pair lets it in); fails after SECS.
-fl_wait_fast_path() {
-	local host=$1 peer=$2 deadline=$(($(tb_now_us) + $3 * 1000000)) state
-	while :; do
-		state=$(fl_status_field "$host" "peers.$peer.proxy" "peers.$peer.fast-path-reason" | paste -sd ' ')
-		[[ $state == nftables* ]] && return 0
-		(($(tb_now_us) < deadline)) || tb_fail "$host: peer $peer not on the fast path within ${3}s: $state"
-		sleep 0.5
-	done
-}
-
 # fl_signaling_connected HOST: true if HOST's service is connected to the broker.
 fl_signaling_connected() {
 	[[ $(fl_status_field "$1" signaling.connected) == true ]]

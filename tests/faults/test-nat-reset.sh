@@ -12,6 +12,7 @@
 # service crashes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib-fastpath.sh"
 
 tb_init
 e2e_require_built
@@ -42,8 +43,9 @@ echo "hostA's path now starts at $local_addr"
 # Both restarted ICE keeping the old pair; both get back on the fast path
 # (the side that did not start WireGuard's handshake may have had it
 # before its own ICE connected, and must not wait for the next one).
-fl_wait_fast_path hostA hostB 15
-fl_wait_fast_path hostB hostA 15
+tb_require jq
+fp_wait_proxy hostA hostB nftables 15
+fp_wait_proxy hostB hostA nftables 15
 echo "both on the fast path again"
 
 
