@@ -162,11 +162,11 @@ note_rx (NcuLiveness *lv, gint64 now)
 }
 
 /* A flow from the peer (data on RX_FLOW_TICKS ticks, each within silence_ms
- * of the one before) stopped for
- * silence_ms. The peer may simply have stopped sending, or the path died in
- * our direction only: a NAT in front of us forgot its mapping, and the
- * peer's packets now die at our router, which opens again only when we
- * send. A probe tells the two apart and, through such a NAT, reopens it. */
+ * of the one before) stopped for silence_ms. The peer may simply have
+ * stopped sending, or the path died in our direction only: a NAT in front
+ * of us forgot its mapping, and the peer's packets now die at our router,
+ * which opens again only when we send. A probe tells the two apart and,
+ * through such a NAT, reopens it. */
 static gboolean
 rx_flow_stopped (NcuLiveness *lv, gint64 now)
 {

@@ -42,8 +42,9 @@
  * churn. A steady flow from the peer for 5 s (holdoff_min_ms) after a
  * restart shows that restart worked: the hold-off ends, and the next
  * failure (a second NAT event) is met at once. Probes are not held off: an
- * echo is how a kept path that works again is noticed. Echoes are limited to 5 a second per peer, and go only to the
- * selected pair: a forged or replayed request cannot aim them anywhere.
+ * echo is how a kept path that works again is noticed. Echoes are limited
+ * to 5 a second per peer, and go only to the selected pair: a forged or
+ * replayed request cannot aim them anywhere.
  */
 #ifndef NCU_LIVENESS_H
 #define NCU_LIVENESS_H
