@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <nice/agent.h>
 #include "ncu-ice.h"
+#include "ncu-udp.h"
 
 #define NCU_ICE_COMPONENT_ID 1
 
@@ -91,6 +92,7 @@ typedef struct {
 	GSocket *socket;              /* NULL: send through libnice */
 	struct sockaddr_storage to;   /* the remote candidate */
 	socklen_t to_len;
+	NcuUdpSender sender;
 } NcuIceDirect;
 
 void ncu_ice_direct_update (NcuIceDirect *direct, NiceAgent *agent, guint stream_id,

@@ -12,8 +12,8 @@
  *
  * The other way, libnice hands us one packet per callback, in its own
  * buffer, and reads every packet waiting on its socket in one go. We copy
- * each into a small per-proxy queue and send the queue to WireGuard with
- * one sendmmsg when it is full, or in the main loop's next iteration
+ * each into a small per-proxy queue and send the queue to WireGuard in one
+ * go (src/ncu-udp.c) when it is full, or in the main loop's next iteration
  * (a source that is ready while the queue is not empty): one system call
  * per burst instead of one per packet saves ~0.5 us of kernel time per
  * packet here, for one copy of the packet.
@@ -31,6 +31,7 @@
 
 #include "ncu-proxy.h"
 #include "ncu-source.h"
+#include "ncu-udp.h"
 
 #define BATCH_SIZE 32
 #define SLOT_SIZE 65536           /* any UDP payload WireGuard may send */
@@ -55,7 +56,7 @@ struct _NcuProxy {
 		guint n;
 		guint8 *data;             /* TO_WG_SLOTS slots, allocated on first use */
 		struct iovec iov[TO_WG_SLOTS];
-		struct mmsghdr msgs[TO_WG_SLOTS];
+		NcuUdpSender sender;
 	} to_wg;
 	ProxyState state;
 	gboolean initiator;
@@ -345,37 +346,25 @@ on_wireguard_readable (gint fd, GIOCondition condition, gpointer data)
 /* ---- towards WireGuard ---- */
 
 static void
-count_to_wg (NcuProxy *proxy, const struct iovec *packets, guint n)
+send_to_wg (NcuProxy *proxy, const struct iovec *packets, guint n)
 {
-	proxy->stats.ice_to_wg_packets += n;
-	for (guint i = 0; i < n; i++)
-		proxy->stats.ice_to_wg_bytes += packets[i].iov_len;
+	guint sent = ncu_udp_send (&proxy->to_wg.sender, proxy->fd, NULL, 0, packets, n,
+	                           &proxy->stats.ice_to_wg_bytes);
+
+	proxy->stats.ice_to_wg_packets += sent;
+	/* WireGuard's buffer was full, or an ICMP error of an earlier send
+	 * came back: lost, as with send(). */
+	proxy->stats.dropped_to_wg += n - sent;
 }
 
 static void
 flush_to_wg (NcuProxy *proxy)
 {
-	guint next = 0, n = proxy->to_wg.n;
+	guint n = proxy->to_wg.n;
 
 	proxy->to_wg.n = 0;
-	while (next < n) {
-		int r = sendmmsg (proxy->fd, proxy->to_wg.msgs + next, n - next, MSG_DONTWAIT);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			proxy->stats.dropped_to_wg += n - next;   /* WireGuard's buffer is full */
-			return;
-		}
-		if (r <= 0) {
-			/* ECONNREFUSED and friends: this one is lost, as with send(). */
-			proxy->stats.dropped_to_wg++;
-			next++;
-			continue;
-		}
-		count_to_wg (proxy, proxy->to_wg.iov + next, r);
-		next += r;
-	}
+	if (n > 0)
+		send_to_wg (proxy, proxy->to_wg.iov, n);
 }
 
 static void
@@ -387,20 +376,13 @@ queue_to_wg (NcuProxy *proxy, const guint8 *buf, gsize len)
 		struct iovec packet = { (void *) buf, len };
 
 		flush_to_wg (proxy);   /* keep the order */
-		if (send (proxy->fd, buf, len, MSG_DONTWAIT) == (ssize_t) len)
-			count_to_wg (proxy, &packet, 1);
-		else
-			proxy->stats.dropped_to_wg++;
+		send_to_wg (proxy, &packet, 1);
 		return;
 	}
 	if (!proxy->to_wg.data) {
 		proxy->to_wg.data = g_malloc (TO_WG_SLOTS * TO_WG_SLOT_SIZE);
-		for (guint k = 0; k < TO_WG_SLOTS; k++) {
+		for (guint k = 0; k < TO_WG_SLOTS; k++)
 			proxy->to_wg.iov[k].iov_base = proxy->to_wg.data + k * TO_WG_SLOT_SIZE;
-			memset (&proxy->to_wg.msgs[k], 0, sizeof proxy->to_wg.msgs[k]);
-			proxy->to_wg.msgs[k].msg_hdr.msg_iov = &proxy->to_wg.iov[k];
-			proxy->to_wg.msgs[k].msg_hdr.msg_iovlen = 1;
-		}
 	}
 	memcpy (proxy->to_wg.iov[i].iov_base, buf, len);
 	proxy->to_wg.iov[i].iov_len = len;
@@ -537,6 +519,7 @@ ncu_proxy_new (guint16 wg_port, NcuIce *ice, GError **error)
 	proxy->state = HOLDING;
 	proxy->initiator = TRUE;
 	proxy->grace_ms = DEFAULT_GRACE_MS;
+	ncu_udp_sender_init (&proxy->to_wg.sender);
 	g_queue_init (&proxy->held);
 
 	proxy->read_source = ncu_source_attach (g_unix_fd_source_new (fd, G_IO_IN),
