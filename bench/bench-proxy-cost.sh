@@ -7,7 +7,8 @@
 # forwarded packet of each side's thread: egress (WireGuard -> proxy -> ICE
 # socket) and ingress (ICE socket -> libnice -> proxy -> WireGuard). The
 # baseline in the same run is the floor of any userspace relay: a thread
-# moving the same datagrams between two UDP sockets with recvmmsg/sendmmsg.
+# moving the same datagrams between two UDP sockets with recvmmsg and the
+# proxy's segmented sends (ncu_udp_send).
 # Then callgrind counts the instructions per packet of each thread over a
 # fixed packet count (stable across runs; user space only), and lists where
 # they go.
@@ -125,7 +126,8 @@ report() {
 	echo "each side in its own thread; 1452-byte datagrams (a full WireGuard packet at MTU 1420) in"
 	echo "bursts of 64. CPU time of each side's thread per packet (kernel included: the sending"
 	echo "system call delivers on loopback), and its system share. Baseline in the same run: the"
-	echo "floor of a userspace relay, recvmmsg/sendmmsg in batches of 32 between two UDP sockets."
+	echo "floor of a userspace relay between two UDP sockets: recvmmsg in batches of 32, then the"
+	echo "proxy's own sends (runs of equal sizes as one segmented send, UDP_SEGMENT; src/ncu-udp.c)."
 	echo "Each direction (egress: WireGuard -> ICE; ingress: ICE -> WireGuard) is the median over"
 	echo "both sides (a->b and b->a)."
 	echo

@@ -198,6 +198,18 @@ verdict_of() {
 	esac
 }
 
+# The row's verdict: TCP's and UDP's, one word when they agree.
+row_verdict() {
+	local tcp udp
+	tcp=$(verdict_of "$1" "$2")
+	udp=$(verdict_of "$1" "$3")
+	if [[ $tcp == "$udp" ]]; then
+		echo "$tcp"
+	else
+		echo "TCP $tcp, UDP $udp"
+	fi
+}
+
 report() {
 	local mode tcp udp rt ru label
 	bench_header "2. Throughput" "$RUNS rounds (BENCH_THROUGHPUT_RUNS) of ${SECS} s per test (BENCH_THROUGHPUT_SECONDS), medians; ratio = median of per-round ratios to the baseline"
@@ -239,7 +251,7 @@ report() {
 		fi
 		bench_table_row "$label" "${mode#*-}" "${PAIR[$mode]}" "$tcp ($(bench_minmax ${TCP[$mode]}))" \
 			"$rt" "$udp ($(bench_minmax ${UDP[$mode]}))" "$ru" "$(target_of "$mode")" \
-			"$(verdict_of "$mode" "$rt")" "$(bench_median ${LOST[$mode]})" \
+			"$(row_verdict "$mode" "$rt" "$ru")" "$(bench_median ${LOST[$mode]})" \
 			"$(bench_median ${SLOST[$mode]})"
 		if [[ $(target_of "$mode") != - ]]; then
 			bench_summary "2 throughput" "$mode TCP, ratio to plain WireGuard" "$rt" \

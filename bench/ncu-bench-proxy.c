@@ -12,7 +12,8 @@
  *
  * Baseline, same packets, same run: the floor of any userspace relay, two
  * threads that each move datagrams from one UDP socket to another with
- * recvmmsg/sendmmsg in batches of 32 (no GLib, no libnice).
+ * recvmmsg in batches of 32 and the proxy's own segmented sends
+ * (ncu_udp_send), no GLib, no libnice.
  *
  * Output, one line per measurement:
  *   RESULT impl=proxy|floor dir=a-b|b-a egress_ns=X ingress_ns=Y packets=N lost=L wall_s=S
@@ -39,6 +40,7 @@
 
 #include "ncu-ice.h"
 #include "ncu-proxy.h"
+#include "ncu-udp.h"
 
 /* Without valgrind's headers the phases are simply not marked. */
 #if defined __has_include
@@ -399,7 +401,10 @@ relay_thread (void *data)
 	struct iovec iov[FLOOR_BATCH];
 	struct mmsghdr msgs[FLOOR_BATCH];
 	struct pollfd pfd = { .fd = relay->in.fd, .events = POLLIN };
+	NcuUdpSender sender;
+	guint64 bytes = 0;
 
+	ncu_udp_sender_init (&sender);
 	thread_id_init (&relay->cpu);
 	g_atomic_int_set (&relay->started, 1);
 	while (!g_atomic_int_get (&relay->stop)) {
@@ -420,7 +425,7 @@ relay_thread (void *data)
 				break;
 			for (int i = 0; i < n; i++)
 				iov[i].iov_len = msgs[i].msg_len;
-			sendmmsg (relay->out.fd, msgs, n, MSG_DONTWAIT);
+			ncu_udp_send (&sender, relay->out.fd, NULL, 0, iov, n, &bytes);
 		} while (n == FLOOR_BATCH);
 	}
 	return NULL;
