@@ -65,6 +65,7 @@ set_segment_size (struct msghdr *hdr, void *control, gsize control_len, gsize si
 	struct cmsghdr *cmsg;
 	uint16_t segment = size;
 
+	memset (control, 0, control_len);   /* the padding after the value goes to the kernel too */
 	hdr->msg_control = control;
 	hdr->msg_controllen = control_len;
 	cmsg = CMSG_FIRSTHDR (hdr);
