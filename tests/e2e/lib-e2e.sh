@@ -203,11 +203,20 @@ e2e_two_peers() {
 	e2e_add hostB cunicu "$(e2e_profile_data hostB hostA -- "$@")" "$(e2e_profile_secrets hostB 1)"
 }
 
+# e2e_up_all HOST...: `nmcli connection up cunicu` on every HOST at once.
+e2e_up_all() {
+	local i
+	local -a hosts=("$@") pids=()
+	for i in "${!hosts[@]}"; do
+		e2e_up "${hosts[$i]}" &
+		pids+=($!)
+	done
+	for i in "${!hosts[@]}"; do
+		wait "${pids[$i]}" || tb_fail "${hosts[$i]}: connection up failed"
+	done
+}
+
 # e2e_up_both: `nmcli connection up cunicu` on hostA and hostB at once.
 e2e_up_both() {
-	local up_a
-	e2e_up hostA &
-	up_a=$!
-	e2e_up hostB
-	wait "$up_a" || tb_fail "hostA: connection up failed"
+	e2e_up_all hostA hostB
 }

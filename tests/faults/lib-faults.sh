@@ -27,23 +27,10 @@ fl_two_peers() {
 	[[ -n ${E2E_PUB[hostA]:-} && -n ${E2E_PUB[hostB]:-} ]] || e2e_keys hostA hostB
 	e2e_mesh_profile hostA hostB
 	e2e_mesh_profile hostB hostA
-	fl_up_all hostA hostB
+	e2e_up_both
 	e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10 >/dev/null
 	FL_SVC[hostA]=$(fl_service_pid hostA) || tb_fail "hostA runs no service"
 	FL_SVC[hostB]=$(fl_service_pid hostB) || tb_fail "hostB runs no service"
-}
-
-# fl_up_all HOST...: `nmcli connection up cunicu` on every HOST at once.
-fl_up_all() {
-	local h pid
-	local -a pids=()
-	for h in "$@"; do
-		e2e_up "$h" &
-		pids+=($!)
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" || tb_fail "a connection up failed"
-	done
 }
 
 # fl_service_pid HOST: host PID of the nm-cunicu-service running in HOST's

@@ -73,7 +73,7 @@ e2e_add hostA cunicu "$(e2e_profile_data hostA hostB -- ice-candidate-types=rela
 	"$(e2e_profile_secrets hostA 1)"
 e2e_add hostB cunicu "$(e2e_profile_data hostB hostA -- ice-auth-lifetime=$lifetime)" \
 	"$(e2e_profile_secrets hostB 1)"
-fl_up_all hostA hostB
+e2e_up_all hostA hostB
 e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10 >/dev/null
 path=$(fl_status_field hostA peers.hostB.path)
 [[ $path == relay ]] || tb_fail "hostA reaches hostB over $path, not its relay"

@@ -68,7 +68,7 @@ for h in hostA hostB; do
 		"$(e2e_profile_data "$h" "$peer" -- "signaling-username=$TB_MQTT_USER" signaling-password-flags=0)" \
 		"$(e2e_profile_secrets "$h" 1), signaling-password=$mqtt_password"
 done
-fl_up_all hostA hostB
+e2e_up_all hostA hostB
 e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10 >/dev/null
 fl_signaling_connected hostA || tb_fail "hostA is not connected to the broker with its password"
 grep -q "u'cunicu-mqtt'" "$TB_TMP/mosquitto.log" || tb_fail "mosquitto saw no client log in as cunicu-mqtt"

@@ -65,7 +65,7 @@ e2e_keys hostA hostB hostC
 e2e_mesh_profile hostA hostB hostC
 e2e_mesh_profile hostB hostA
 e2e_mesh_profile hostC hostA
-fl_up_all hostA hostB hostC
+e2e_up_all hostA hostB hostC
 e2e_wait_ping hostA "${E2E_TUN[hostB]}" 10 >/dev/null
 e2e_wait_ping hostA "${E2E_TUN[hostC]}" 10 >/dev/null
 svc_a=$(fl_service_pid hostA)

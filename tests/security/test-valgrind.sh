@@ -58,7 +58,7 @@ e2e_keys hostA hostB
 e2e_mesh_profile hostA hostB
 e2e_mesh_profile hostB hostA
 t0=$(tb_now_us)
-fl_up_all hostA hostB
+e2e_up_all hostA hostB
 # valgrind makes everything ~20 times slower: more time than the usual 10 s
 took=$(e2e_wait_ping hostA "${E2E_TUN[hostB]}" 30)
 echo "under valgrind: first ping $(tb_fmt_us $(($(tb_now_us) - t0))) s after nmcli up ($took s after both were up)"
