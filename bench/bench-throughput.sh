@@ -170,16 +170,29 @@ measure_rounds() {
 	done
 }
 
-# ratios MODE tcp|udp: median over rounds of MODE / its baseline.
-ratios() {
+# round_ratios MODE tcp|udp: MODE / its baseline in each round, one per line.
+round_ratios() {
 	local mode=$1 base=${MODE_BASE[$1]} i
-	local -a v b out=()
+	local -a v b
 	if [[ $2 == tcp ]]; then read -ra v <<<"${TCP[$mode]}"; read -ra b <<<"${TCP[$base]}"; else
 		read -ra v <<<"${UDP[$mode]}"; read -ra b <<<"${UDP[$base]}"; fi
 	for i in "${!v[@]}"; do
-		out+=("$(bench_ratio "${v[$i]}" "${b[$i]:-}")")
+		bench_ratio "${v[$i]}" "${b[$i]:-}"
 	done
-	bench_median "${out[@]}"
+}
+
+# ratios MODE tcp|udp: median over rounds of MODE / its baseline.
+ratios() {
+	local -a r
+	mapfile -t r < <(round_ratios "$@")
+	bench_median "${r[@]}"
+}
+
+# ratio_spread MODE tcp|udp: the lowest and highest of the rounds' ratios.
+ratio_spread() {
+	local -a r
+	mapfile -t r < <(round_ratios "$@")
+	bench_minmax "${r[@]}"
 }
 
 target_of() {
@@ -211,7 +224,7 @@ row_verdict() {
 }
 
 report() {
-	local mode tcp udp rt ru label
+	local mode tcp udp rt ru rt_cell ru_cell label
 	bench_header "2. Throughput" "$RUNS rounds (BENCH_THROUGHPUT_RUNS) of ${SECS} s per test (BENCH_THROUGHPUT_SECONDS), medians; ratio = median of per-round ratios to the baseline"
 	echo "iperf3 hostA -> peer through the tunnel: TCP, and UDP at full offered load (-b 0,"
 	echo "$UDP_LEN-byte datagrams; received rate). All profiles are up at once and measured in turns,"
@@ -221,7 +234,9 @@ report() {
 	echo "datagrams the receiving host's kernel dropped because a socket's receive buffer was full"
 	echo "(RcvbufErrors: the ICE socket or wireguard-go's) and the sends on the sending host that"
 	echo "found a send buffer full (SndbufErrors: the proxy sends without waiting, so each is a"
-	echo "lost packet; wireguard-go waits): TCP backs off on every loss."
+	echo "lost packet; wireguard-go waits): TCP backs off on every loss. Ratios are the median"
+	echo "of the rounds' ratios, with the lowest and highest: one ${SECS} s test swings by 10-20% here,"
+	echo "so a ratio near 1 says \"as fast as plain WireGuard\" only to within that spread."
 	echo
 	bench_table_row path mode pair "TCP Mbit/s" "TCP ratio" "UDP Mbit/s" "UDP ratio" target verdict \
 		"receive buffer drops" "send buffer full"
@@ -245,12 +260,16 @@ report() {
 		udp=$(bench_median ${UDP[$mode]})
 		rt=$(ratios "$mode" tcp)
 		ru=$(ratios "$mode" udp)
+		rt_cell="$rt ($(ratio_spread "$mode" tcp))"
+		ru_cell="$ru ($(ratio_spread "$mode" udp))"
 		if [[ $mode == *-plain ]]; then
 			rt="1 (baseline)"
 			ru="1 (baseline)"
+			rt_cell=$rt
+			ru_cell=$ru
 		fi
 		bench_table_row "$label" "${mode#*-}" "${PAIR[$mode]}" "$tcp ($(bench_minmax ${TCP[$mode]}))" \
-			"$rt" "$udp ($(bench_minmax ${UDP[$mode]}))" "$ru" "$(target_of "$mode")" \
+			"$rt_cell" "$udp ($(bench_minmax ${UDP[$mode]}))" "$ru_cell" "$(target_of "$mode")" \
 			"$(row_verdict "$mode" "$rt" "$ru")" "$(bench_median ${LOST[$mode]})" \
 			"$(bench_median ${SLOST[$mode]})"
 		if [[ $(target_of "$mode") != - ]]; then
