@@ -633,12 +633,17 @@ ncu_ice_restart (NcuIce *ice, GError **error)
 
 static guint
 send_on (NiceAgent *agent, guint stream_id, NcuIceDirect *direct, const struct iovec *packets,
-         guint n_packets, guint64 *bytes)
+         guint n_packets, guint64 *bytes, guint64 *segmented)
 {
 	guint sent = 0;
 
-	if (direct->socket)
-		return ncu_ice_direct_send (direct, packets, n_packets, bytes);
+	if (direct->socket) {
+		guint64 before = direct->sender.segmented_sends;
+
+		sent = ncu_ice_direct_send (direct, packets, n_packets, bytes);
+		*segmented += direct->sender.segmented_sends - before;
+		return sent;
+	}
 	for (guint i = 0; i < n_packets; i++) {
 		gint r = nice_agent_send (agent, stream_id, COMPONENT_ID, packets[i].iov_len,
 		                          packets[i].iov_base);
@@ -658,11 +663,12 @@ ncu_ice_send_batch (NcuIce *ice, const struct iovec *packets, guint n_packets,
 	guint sent = 0;
 
 	if (ice->have_pair && ice->agent) {
-		sent = send_on (ice->agent, ice->stream_id, &ice->direct, packets, n_packets, &bytes);
+		sent = send_on (ice->agent, ice->stream_id, &ice->direct, packets, n_packets, &bytes,
+		                &ice->stats.tx_segmented);
 	} else if (ice->old_agent) {
 		/* Between a restart that kept the pair and the new pair. */
 		sent = send_on (ice->old_agent, ice->old_stream_id, &ice->old_direct, packets, n_packets,
-		                &bytes);
+		                &bytes, &ice->stats.tx_segmented);
 	}
 	ice->stats.tx_packets += sent;
 	ice->stats.tx_bytes += bytes;

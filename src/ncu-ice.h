@@ -60,6 +60,7 @@ typedef struct {
 	guint64 tx_packets, tx_bytes;
 	guint64 rx_packets, rx_bytes;
 	guint64 tx_dropped;         /* ncu_ice_send() without a pair, or failed */
+	guint64 tx_segmented;       /* sends that carried several packets (ncu-udp.h) */
 	gint64 gathering_us;        /* duration of the last complete gathering, -1 if none */
 	guint gather_deadline_hits; /* offers sent before gathering completed */
 	guint restarts;

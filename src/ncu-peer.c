@@ -667,6 +667,9 @@ ncu_peer_get_status (NcuPeer *peer, const NcuWgPeerInfo *wg_info)
 		ncu_liveness_add_status (peer->liveness, &b);
 	g_variant_builder_add (&b, "{sv}", "proxy-to-peer-bytes", g_variant_new_uint64 (ps.wg_to_ice_bytes));
 	g_variant_builder_add (&b, "{sv}", "proxy-from-peer-bytes", g_variant_new_uint64 (ps.ice_to_wg_bytes));
+	/* Sends that carried a run of packets at once (ncu-udp.h), both ways. */
+	g_variant_builder_add (&b, "{sv}", "proxy-segmented-sends",
+	                       g_variant_new_uint64 (is.tx_segmented + ps.segmented_to_wg));
 	if (is.gathering_us >= 0)
 		g_variant_builder_add (&b, "{sv}", "gathering-ms", g_variant_new_uint32 ((guint32) (is.gathering_us / 1000)));
 	if (wg_info) {

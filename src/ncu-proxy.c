@@ -591,4 +591,5 @@ void
 ncu_proxy_get_stats (NcuProxy *proxy, NcuProxyStats *stats)
 {
 	*stats = proxy->stats;
+	stats->segmented_to_wg = proxy->to_wg.sender.segmented_sends;
 }

@@ -31,6 +31,7 @@ typedef struct {
 	guint64 dropped_to_ice;    /* ncu_ice_send() failed */
 	guint64 dropped_to_wg;     /* sending to WireGuard failed (not listening, full) */
 	guint64 dropped_truncated; /* larger than the receive buffer */
+	guint64 segmented_to_wg;   /* sends to WireGuard that carried several packets */
 } NcuProxyStats;
 
 /*

@@ -12,7 +12,8 @@
 #     our keys, a handshake and traffic, the service logged the kernel
 #     backend, and no wireguard-go runs anywhere in the guest;
 #   - the data path is the one asked for: proxy-mode=userspace (this test)
-#     has WireGuard's endpoint on our loopback proxy and no nft table;
+#     has WireGuard's endpoint on our loopback proxy and no nft table, and
+#     a burst of pings comes back whole through the proxies' segmented sends;
 #     proxy-mode=nftables (test-kernel-e2e-nftables.sh) has it on the
 #     remote candidate, the connection's nft table in place, and pings
 #     move the rules' packet counters, not the proxy's byte counters;
@@ -223,6 +224,27 @@ check_bypass() {
 	done
 }
 
+# check_burst HOST PEER: 40 full-sized pings sent at once from HOST all come
+# back through the proxies. They leave the proxies as runs sent at once
+# (src/ncu-udp.c: one segmented send, which the kernel cuts apart at the
+# receiving socket), so kernel WireGuard's socket must get them one by one.
+check_burst() {
+	local host=$1 peer=$2 out sum_before=0 sum_after=0 h
+	for h in "$host" "$peer"; do
+		fetch_status "$h"
+		sum_before=$((sum_before + $(json_number "${STATUS[$h]}" proxy-segmented-sends)))
+	done
+	out=$(in_ns "$host" ping -c 40 -l 40 -s 1300 -W 5 -q -n "${E2E_TUN[$peer]}") ||
+		tb_fail "$host: a burst of 40 pings to $peer did not all come back: $out"
+	for h in "$host" "$peer"; do
+		fetch_status "$h"
+		sum_after=$((sum_after + $(json_number "${STATUS[$h]}" proxy-segmented-sends)))
+	done
+	((sum_after > sum_before)) ||
+		tb_fail "no proxy sent a run of the burst at once (proxy-segmented-sends $sum_before -> $sum_after)"
+	tb_log "burst: 40 of 40 back, $((sum_after - sum_before)) segmented sends"
+}
+
 # link_gone HOST: HOST's tunnel link does not exist (any more).
 link_gone() {
 	! ip -n "${NS[$1]}" link show dev "${IFNAME[$1]}" >/dev/null 2>&1
@@ -279,6 +301,7 @@ t0=$(tb_now_us)
 tb_wait_until 20 "hostA's peer on the $MODE data path" proxy_is hostA "$MODE"
 tb_wait_until 20 "hostB's peer on the $MODE data path" proxy_is hostB "$MODE"
 [[ $MODE == userspace ]] || check_bypass hostA hostB
+[[ $MODE != userspace ]] || check_burst hostA hostB
 timed "status: $MODE path" "$t0"
 
 t0=$(tb_now_us)
