@@ -19,6 +19,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${NCU_BUILDDIR:-$top/_build}
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# A step's heading, with the time so far: CI has 25 minutes in all.
+step() {
+	echo "=== $1 (${SECONDS} s since the start)"
+}
+
 fail_hard() {
 	echo "test-all: $*" >&2
 	echo "0 passed, 1 failed"
@@ -66,6 +71,7 @@ check_in() {
 
 # Every test: unit tests, the test bed, end to end through NetworkManager,
 # kernel WireGuard in a QEMU guest.
+step "tests (plain build)"
 check_in "$builddir" check
 
 # The same code under AddressSanitizer and UndefinedBehaviorSanitizer: the
@@ -78,7 +84,7 @@ check_in "$builddir" check
 # (valgrind and ASan exclude each other; it runs in the plain build above).
 # test-nmcli-import.sh is left out by configure: the plain nmcli cannot
 # load an instrumented plugin (test-import covers the plugin here).
-echo "=== tests under ASan and UBSan"
+step "tests under ASan and UBSan"
 if "$top/tools/build.sh" "$builddir-asan" --enable-sanitizers > /dev/null; then
 	asan_tests=$(make -s -C "$builddir-asan" print-tests | tr ' ' '\n' |
 		grep -v -e '^tests/kernel/' -e '^tests/security/test-valgrind.sh$' | tr '\n' ' ')
@@ -98,7 +104,7 @@ fi
 
 # Every parser of outside input under libFuzzer (clang), for a bounded time,
 # after replaying the committed corpus.
-echo "=== fuzzers"
+step "fuzzers"
 if CC=clang "$top/tools/build.sh" "$builddir-fuzz" --enable-fuzzing --disable-netns-tests > /dev/null; then
 	check_in "$builddir-fuzz" check-fuzz NCU_FUZZ_SECONDS="${NCU_FUZZ_SECONDS:-30}"
 else
@@ -109,7 +115,7 @@ cd "$builddir" || exit 1
 
 # The Debian packages: built from the release tarball, lintian, and the
 # two-peer test against the installed files (one pass or fail).
-echo "=== tools/test-packages.sh"
+step "tools/test-packages.sh"
 if NCU_BUILDDIR=$builddir "$top/tools/test-packages.sh" > packages.out 2>&1; then
 	grep -E '^[EWIPX]: ' packages.out   # lintian's tags, if any
 	tail -1 packages.out
@@ -121,7 +127,7 @@ else
 fi
 
 # The release tarball must build and pass its unit tests on its own.
-echo "=== make distcheck"
+step "make distcheck"
 if make -j"$jobs" distcheck > distcheck.out 2>&1; then
 	echo "PASS: make distcheck"
 	passed=$((passed + 1))
@@ -131,5 +137,6 @@ else
 	failed=$((failed + 1))
 fi
 
+step "done"
 echo "${passed} passed, ${failed} failed, ${skipped:-0} skipped"
 [ "$failed" = 0 ]
