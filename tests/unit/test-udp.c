@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Batched UDP sends (src/ncu-udp.c) over loopback: every datagram arrives
- * whole, in order and with its own size, whether runs of equal sizes went
- * out segmented or not; a datagram the kernel refuses is skipped without
- * losing the others; a socket that refuses segmentation falls back to
- * single datagrams.
+ * Batched UDP sends (src/ncu-udp.c) over loopback (IPv4, and IPv6 for the
+ * runs): every datagram arrives whole, in order and with its own size,
+ * whether runs of equal sizes went out segmented or not; a datagram the
+ * kernel refuses is skipped without losing the others; a socket that
+ * refuses segmentation falls back to single datagrams.
  */
 #include "config.h"
 
@@ -23,25 +23,39 @@
 
 typedef struct {
 	int tx, rx;
-	struct sockaddr_in rx_addr;
+	struct sockaddr_storage rx_addr;
+	socklen_t rx_len;
 	struct iovec packets[MAX_PACKETS];
 	guint n;
 	guint8 *recv_buf;
 } Fixture;
 
+/* A UDP socket on the loopback address of @family; fills @addr, @len. */
 static int
-open_loopback (struct sockaddr_in *addr)
+open_loopback (int family, struct sockaddr_storage *addr, socklen_t *len)
 {
-	socklen_t len = sizeof *addr;
 	int size = 8 * 1024 * 1024;
-	int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket (family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	g_assert_cmpint (fd, >=, 0);
-	memset (addr, 0, len);
-	addr->sin_family = AF_INET;
-	addr->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-	g_assert_cmpint (bind (fd, (struct sockaddr *) addr, len), ==, 0);
-	g_assert_cmpint (getsockname (fd, (struct sockaddr *) addr, &len), ==, 0);
+	memset (addr, 0, sizeof *addr);
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) addr;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_addr = in6addr_loopback;
+		*len = sizeof *in6;
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *) addr;
+
+		in->sin_family = AF_INET;
+		in->sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+		*len = sizeof *in;
+	}
+	if (bind (fd, (struct sockaddr *) addr, *len) < 0)
+		g_error ("cannot bind a UDP socket on the loopback address of family %d: %s", family,
+		         g_strerror (errno));
+	g_assert_cmpint (getsockname (fd, (struct sockaddr *) addr, len), ==, 0);
 	/* Everything a test sends must fit before it is read; FORCE needs
 	 * root, the plain option gets what the system allows. */
 	if (setsockopt (fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
@@ -49,13 +63,16 @@ open_loopback (struct sockaddr_in *addr)
 	return fd;
 }
 
+/* @data: the address family, AF_INET or AF_INET6. */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-	struct sockaddr_in tx_addr;
+	int family = GPOINTER_TO_INT (data);
+	struct sockaddr_storage tx_addr;
+	socklen_t tx_len;
 
-	f->rx = open_loopback (&f->rx_addr);
-	f->tx = open_loopback (&tx_addr);
+	f->rx = open_loopback (family, &f->rx_addr, &f->rx_len);
+	f->tx = open_loopback (family, &tx_addr, &tx_len);
 	f->recv_buf = g_malloc (MAX_SIZE);
 }
 
@@ -86,8 +103,8 @@ add_packet (Fixture *f, gsize size)
 static guint
 send_all (Fixture *f, NcuUdpSender *sender, guint64 *bytes)
 {
-	return ncu_udp_send (sender, f->tx, (struct sockaddr *) &f->rx_addr, sizeof f->rx_addr,
-	                     f->packets, f->n, bytes);
+	return ncu_udp_send (sender, f->tx, (struct sockaddr *) &f->rx_addr, f->rx_len, f->packets,
+	                     f->n, bytes);
 }
 
 /* Reads what arrived: the packets listed in @expected (indexes), in order. */
@@ -208,7 +225,7 @@ test_connected (Fixture *f, gconstpointer data)
 	NcuUdpSender sender;
 	guint64 bytes = 0;
 
-	g_assert_cmpint (connect (f->tx, (struct sockaddr *) &f->rx_addr, sizeof f->rx_addr), ==, 0);
+	g_assert_cmpint (connect (f->tx, (struct sockaddr *) &f->rx_addr, f->rx_len), ==, 0);
 	for (guint i = 0; i < 10; i++)
 		add_packet (f, 200);
 	ncu_udp_sender_init (&sender);
@@ -218,19 +235,22 @@ test_connected (Fixture *f, gconstpointer data)
 	expect_all (f);
 }
 
+static void
+add (const char *path, int family, void (*test) (Fixture *, gconstpointer))
+{
+	g_test_add (path, Fixture, GINT_TO_POINTER (family), fixture_set_up, test, fixture_tear_down);
+}
+
 int
 main (int argc, char **argv)
 {
 	g_test_init (&argc, &argv, NULL);
-	g_test_add ("/udp/equal-sizes", Fixture, NULL, fixture_set_up, test_equal_sizes,
-	            fixture_tear_down);
-	g_test_add ("/udp/mixed-sizes", Fixture, NULL, fixture_set_up, test_mixed_sizes,
-	            fixture_tear_down);
-	g_test_add ("/udp/too-big-skipped", Fixture, NULL, fixture_set_up, test_too_big_skipped,
-	            fixture_tear_down);
-	g_test_add ("/udp/refused-falls-back", Fixture, NULL, fixture_set_up,
-	            test_refused_falls_back, fixture_tear_down);
-	g_test_add ("/udp/connected", Fixture, NULL, fixture_set_up, test_connected,
-	            fixture_tear_down);
+	add ("/udp/equal-sizes", AF_INET, test_equal_sizes);
+	add ("/udp/equal-sizes-ipv6", AF_INET6, test_equal_sizes);
+	add ("/udp/mixed-sizes", AF_INET, test_mixed_sizes);
+	add ("/udp/mixed-sizes-ipv6", AF_INET6, test_mixed_sizes);
+	add ("/udp/too-big-skipped", AF_INET, test_too_big_skipped);
+	add ("/udp/refused-falls-back", AF_INET, test_refused_falls_back);
+	add ("/udp/connected", AF_INET, test_connected);
 	return g_test_run ();
 }
