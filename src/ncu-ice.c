@@ -631,28 +631,61 @@ ncu_ice_restart (NcuIce *ice, GError **error)
 	return ncu_ice_gather (ice, error);
 }
 
+#define LIBNICE_CHUNK 32
+
+/* Relayed pairs: libnice adds the TURN framing. One call per chunk takes
+ * its agent lock and finds the pair once instead of once per packet
+ * (nice_agent_send). A packet it fails to send is skipped; a full send
+ * buffer, or no pair, drops the rest. */
+static guint
+send_through_libnice (NiceAgent *agent, guint stream_id, const struct iovec *packets,
+                      guint n_packets, guint64 *bytes)
+{
+	GOutputVector buffers[LIBNICE_CHUNK];
+	NiceOutputMessage messages[LIBNICE_CHUNK];
+	guint next = 0, sent = 0;
+
+	while (next < n_packets) {
+		g_autoptr (GError) error = NULL;
+		guint chunk = MIN (n_packets - next, LIBNICE_CHUNK);
+		gint r;
+
+		for (guint i = 0; i < chunk; i++) {
+			buffers[i].buffer = packets[next + i].iov_base;
+			buffers[i].size = packets[next + i].iov_len;
+			messages[i].buffers = &buffers[i];
+			messages[i].n_buffers = 1;
+		}
+		r = nice_agent_send_messages_nonblocking (agent, stream_id, COMPONENT_ID, messages, chunk,
+		                                          NULL, &error);
+		/* 0 or WOULD_BLOCK: the send buffer is full; BROKEN_PIPE: no pair. */
+		if (r == 0 || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ||
+		    g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+			break;
+		if (r < 0) {
+			next++;
+			continue;
+		}
+		for (gint i = 0; i < r; i++)
+			*bytes += packets[next + i].iov_len;
+		sent += r;
+		next += r;
+	}
+	return sent;
+}
+
 static guint
 send_on (NiceAgent *agent, guint stream_id, NcuIceDirect *direct, const struct iovec *packets,
          guint n_packets, guint64 *bytes, guint64 *segmented)
 {
-	guint sent = 0;
-
 	if (direct->socket) {
 		guint64 before = direct->sender.segmented_sends;
+		guint sent = ncu_ice_direct_send (direct, packets, n_packets, bytes);
 
-		sent = ncu_ice_direct_send (direct, packets, n_packets, bytes);
 		*segmented += direct->sender.segmented_sends - before;
 		return sent;
 	}
-	for (guint i = 0; i < n_packets; i++) {
-		gint r = nice_agent_send (agent, stream_id, COMPONENT_ID, packets[i].iov_len,
-		                          packets[i].iov_base);
-		if (r >= 0 && (gsize) r == packets[i].iov_len) {
-			sent++;
-			*bytes += packets[i].iov_len;
-		}
-	}
-	return sent;
+	return send_through_libnice (agent, stream_id, packets, n_packets, bytes);
 }
 
 guint
