@@ -144,22 +144,30 @@ total_bytes (Fixture *f)
 	return total;
 }
 
+/* Sends every packet with a fresh @sender: all go out, all arrive whole. */
+static void
+send_expecting_all (Fixture *f, NcuUdpSender *sender)
+{
+	guint64 bytes = 0;
+
+	ncu_udp_sender_init (sender);
+	g_assert_cmpuint (send_all (f, sender, &bytes), ==, f->n);
+	g_assert_cmpuint (bytes, ==, total_bytes (f));
+	expect_all (f);
+}
+
 static void
 test_equal_sizes (Fixture *f, gconstpointer data)
 {
 	NcuUdpSender sender;
-	guint64 bytes = 0;
 
 	/* More than one send holds (64 datagrams); few enough to fit in an
 	 * unprivileged receive buffer. */
 	for (guint i = 0; i < 140; i++)
 		add_packet (f, 1000);
-	ncu_udp_sender_init (&sender);
-	g_assert_cmpuint (send_all (f, &sender, &bytes), ==, f->n);
-	g_assert_cmpuint (bytes, ==, total_bytes (f));
+	send_expecting_all (f, &sender);
 	g_assert_true (sender.segment);
 	g_assert_cmpuint (sender.segmented_sends, ==, 3);
-	expect_all (f);
 }
 
 static void
@@ -167,18 +175,14 @@ test_mixed_sizes (Fixture *f, gconstpointer data)
 {
 	static const gsize sizes[] = { 96, 96, 96, 32, 1452, 1452, 148, 1452, 92, 92, 1500, 1, 1, 1 };
 	NcuUdpSender sender;
-	guint64 bytes = 0;
 
 	/* Runs that end with a shorter datagram, a longer one after a run,
 	 * runs of one; and enough of them to take several system calls. */
 	for (guint round = 0; round < 20; round++)
 		for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
 			add_packet (f, sizes[i]);
-	ncu_udp_sender_init (&sender);
-	g_assert_cmpuint (send_all (f, &sender, &bytes), ==, f->n);
-	g_assert_cmpuint (bytes, ==, total_bytes (f));
+	send_expecting_all (f, &sender);
 	g_assert_cmpuint (sender.segmented_sends, >, 0);
-	expect_all (f);
 }
 
 static void
@@ -204,19 +208,15 @@ static void
 test_refused_falls_back (Fixture *f, gconstpointer data)
 {
 	NcuUdpSender sender;
-	guint64 bytes = 0;
 	int one = 1;
 
 	/* Without UDP checksums the kernel refuses segmentation (EINVAL). */
 	g_assert_cmpint (setsockopt (f->tx, SOL_SOCKET, SO_NO_CHECK, &one, sizeof one), ==, 0);
 	for (guint i = 0; i < 100; i++)
 		add_packet (f, 500);
-	ncu_udp_sender_init (&sender);
-	g_assert_cmpuint (send_all (f, &sender, &bytes), ==, f->n);
-	g_assert_cmpuint (bytes, ==, total_bytes (f));
+	send_expecting_all (f, &sender);
 	g_assert_false (sender.segment);
 	g_assert_cmpuint (sender.segmented_sends, ==, 0);
-	expect_all (f);
 }
 
 static void
