@@ -3,12 +3,14 @@
 #
 # make bench: runs the benchmarks in order, each printing markdown, and
 # writes them all to bench/results.md in the source tree (a summary of the
-# targets first, then each bench's section). Each section is also kept in
-# the build tree as bench/results-<name>.md, so BENCH=name,... reruns a
-# subset and results.md still holds the latest section of every bench.
+# targets first, then each bench's section). BENCH=name,... reruns a
+# subset: the sections (and summary rows) of the benches not run are kept
+# from the results file as it was, so it always holds the latest run of
+# every bench, whatever build tree ran it.
 #
 #   BENCH=connect,throughput,proxy-cost,scale,recovery (default: all)
-#   BENCH_RESULTS=FILE   where to write (default: $top_srcdir/bench/results.md)
+#   BENCH_RESULTS=FILE   where to write (default: $top_srcdir/bench/results.md);
+#                        sections of benches not run are kept from FILE
 # The number of runs of each bench: see the BENCH_*_RUNS variables in each
 # script (bench/README.md).
 set -uo pipefail
@@ -27,13 +29,31 @@ if ((EUID != 0)); then
 	exit 1
 fi
 
+# kept_summary N FILE, kept_section N FILE: bench number N's summary rows
+# ("| N title | ...", in the summary only) and section ("## N. Title" up to
+# the next numbered section) in an earlier results file.
+kept_summary() {
+	[[ -f $2 ]] || return 0
+	awk -v n="$1" '/^## / { in_summary = ($0 ~ /^## Summary/) }
+		in_summary && index($0, "| " n " ") == 1' "$2"
+}
+kept_section() {
+	[[ -f $2 ]] || return 0
+	awk -v n="$1" '/^## [0-9]+\. / { in_section = (index($0, "## " n ". ") == 1) }
+		in_section' "$2"
+}
+
+declare -A RAN=()
 status=0
 for name in "${WANT[@]}"; do
 	script=$top_srcdir/bench/bench-$name.sh
-	if [[ ! -f $script ]]; then
+	number=0
+	for i in "${!ALL[@]}"; do [[ ${ALL[i]} == "$name" ]] && number=$((i + 1)); done
+	if ((number == 0)); then
 		echo "unknown bench '$name' (known: ${ALL[*]})" >&2
 		exit 1
 	fi
+	RAN[$name]=1
 	echo "==== bench $name (log: $OUT/bench-$name.log)"
 	t0=$EPOCHSECONDS
 	: >"$OUT/summary-$name.md"
@@ -44,7 +64,7 @@ for name in "${WANT[@]}"; do
 	else
 		status=1
 		{
-			echo "## bench $name FAILED"
+			echo "## $number. bench $name FAILED"
 			echo
 			echo "bench-$name.sh failed after $((EPOCHSECONDS - t0)) s; the end of its log:"
 			echo
@@ -69,12 +89,20 @@ done
 	echo
 	echo "| bench | figure | measured | target | verdict |"
 	echo "| --- | --- | --- | --- | --- |"
-	for name in "${ALL[@]}"; do
-		if [[ -f $OUT/summary-$name.md ]]; then cat "$OUT/summary-$name.md"; fi
+	for i in "${!ALL[@]}"; do
+		if [[ ${RAN[${ALL[i]}]:-} ]]; then
+			cat "$OUT/summary-${ALL[i]}.md"
+		else
+			kept_summary $((i + 1)) "$RESULTS"
+		fi
 	done
 	echo
-	for name in "${ALL[@]}"; do
-		if [[ -f $OUT/results-$name.md ]]; then cat "$OUT/results-$name.md"; fi
+	for i in "${!ALL[@]}"; do
+		if [[ ${RAN[${ALL[i]}]:-} ]]; then
+			cat "$OUT/results-${ALL[i]}.md"
+		else
+			kept_section $((i + 1)) "$RESULTS"
+		fi
 	done
 } >"$RESULTS.new"
 mv "$RESULTS.new" "$RESULTS"
