@@ -9,8 +9,9 @@
 #   nat-flush both routers forget their mappings (`conntrack -F`)
 #   nat-flush-idle  the same on an idle tunnel: the pings start with the
 #             flush. hostA's packets die at natB until hostB sends; with no
-#             flow to miss, hostB sends at its next ICE consent check
-#             (libnice: every 4-6 s, fixed), so this measures that wait
+#             flow to miss, hostB sends its next NAT keepalive (every 2 s
+#             while its WireGuard sends hostA nothing), so this measures
+#             that wait (before keepalives: libnice's consent check, 4-6 s)
 #   renumber  natA's outside address changes (203.0.113.10 <-> .11), as
 #             when a provider renumbers or a phone changes cells
 # Baseline, same bed and run: plain WireGuard with static endpoints through
@@ -155,7 +156,7 @@ report() {
 	echo "time until a ping hostA -> hostB passes again. restart: hostB's connection down, then up"
 	echo "(timed from \`nmcli connection up\`); nat-flush: \`conntrack -F\` on both routers;"
 	echo "nat-flush-idle: the same with no traffic before it (hostA's packets die at natB until"
-	echo "hostB sends: its next ICE consent check, every 4-6 s in libnice); renumber: natA's"
+	echo "hostB sends: its next NAT keepalive, every 2 s while idle); renumber: natA's"
 	echo "outside address changes. Baseline: plain WireGuard with static endpoints through port"
 	echo "forwards, same bed, same events."
 	echo

@@ -63,7 +63,7 @@ ncu_liveness_probe_parse (const guint8 *buf, gsize len, const guint8 key[NCU_LIV
 	/* The cheap checks first: anything else costs no hash. */
 	if (len != NCU_LIVENESS_PROBE_LEN || memcmp (buf, magic, NCU_LIVENESS_MAGIC_LEN) != 0)
 		return FALSE;
-	if (buf[OFFSET_TYPE] != NCU_LIVENESS_PROBE_REQUEST && buf[OFFSET_TYPE] != NCU_LIVENESS_PROBE_REPLY)
+	if (buf[OFFSET_TYPE] < NCU_LIVENESS_PROBE_REQUEST || buf[OFFSET_TYPE] > NCU_LIVENESS_PROBE_KEEPALIVE)
 		return FALSE;
 	if (memcmp (buf + OFFSET_TYPE + 1, zero, sizeof zero) != 0)
 		return FALSE;

@@ -3,12 +3,13 @@
  * The liveness probe on the wire (docs/signaling.md, "Liveness probe"): a
  * 32-byte datagram that one peer's service sends on the selected ICE pair
  * and the other's echoes, proving that the path carries data both ways
- * right now (ncu-liveness.h decides when to send one).
+ * right now (ncu-liveness.h decides when to send one). The same datagram
+ * as a keepalive is not answered: it only keeps the sender's NAT mapping.
  *
  *   0-3    magic ff 4e 43 55 ("\xffNCU"): neither WireGuard (its first byte
  *          is a message type 1-4, then three zero bytes) nor STUN (its
  *          first two bits are zero, its bytes 4-7 the magic cookie)
- *   4      type: 1 request, 2 reply
+ *   4      type: 1 request, 2 reply, 3 keepalive
  *   5-7    zero
  *   8-15   nonce: random, chosen by the requester; a reply repeats it
  *   16-31  tag: keyed BLAKE2b-128 of bytes 0-15 under the *receiver's* key
@@ -35,6 +36,7 @@
 typedef enum {
 	NCU_LIVENESS_PROBE_REQUEST = 1,
 	NCU_LIVENESS_PROBE_REPLY = 2,
+	NCU_LIVENESS_PROBE_KEEPALIVE = 3,
 } NcuLivenessProbeType;
 
 /* The four magic bytes. */

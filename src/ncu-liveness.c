@@ -41,6 +41,7 @@ struct _NcuLiveness {
 	gboolean have_counters;
 	guint64 tx, rx;
 	gint64 last_feed_us;
+	gint64 last_out_us;              /* WireGuard or we last sent on the pair */
 	gint64 unanswered_since_us;      /* since when a send is unanswered; 0: none */
 	gint64 last_rx_us;               /* the last tick WireGuard heard from the peer */
 	guint rx_streak;                 /* ticks with data, each within silence_ms of the last */
@@ -71,6 +72,7 @@ ncu_liveness_timing_default (NcuLivenessTiming *t)
 	t->idle_after_ms = 5000;
 	t->silence_ms = 1000;
 	t->probe_timeout_ms = 1000;
+	t->keepalive_ms = 2000;
 	t->holdoff_min_ms = 5000;
 	t->holdoff_max_ms = 60000;
 }
@@ -105,8 +107,26 @@ send_probe (NcuLiveness *lv, NcuLivenessProbeType type, const guint8 nonce[NCU_L
 	guint8 buf[NCU_LIVENESS_PROBE_LEN];
 
 	ncu_liveness_probe_build (buf, type, nonce, lv->remote_key);
+	lv->last_out_us = g_get_monotonic_time ();
 	if (!lv->env.send (buf, sizeof buf, lv->env.user_data))
 		g_debug ("peer %s: liveness datagram not sent (no pair)", lv->env.name);
+}
+
+/* Nothing went to the peer for keepalive_ms: send a keepalive, so a NAT in
+ * front of us that forgot its mapping has it again within keepalive_ms. A
+ * tick may come early by up to half a busy tick. */
+static void
+keep_mapping (NcuLiveness *lv, gint64 now)
+{
+	const NcuLivenessTiming *t = timing_of (lv);
+	guint8 nonce[NCU_LIVENESS_NONCE_LEN];
+
+	if (!t->keepalive_ms ||
+	    now - lv->last_out_us + (gint64) t->tick_ms * 500 < (gint64) t->keepalive_ms * 1000)
+		return;
+	randombytes_buf (nonce, sizeof nonce);
+	lv->stats.keepalives++;
+	send_probe (lv, NCU_LIVENESS_PROBE_KEEPALIVE, nonce);
 }
 
 static void
@@ -255,6 +275,7 @@ feed (NcuLiveness *lv, guint64 tx, guint64 rx, gint64 now)
 		lv->tx = tx;
 		lv->rx = rx;
 		lv->last_feed_us = now;
+		lv->last_out_us = now;
 		return;
 	}
 	sent = tx != lv->tx;
@@ -265,6 +286,9 @@ feed (NcuLiveness *lv, guint64 tx, guint64 rx, gint64 now)
 	lv->last_feed_us = now;
 	if (sent || received)
 		lv->monitor->last_active_us = now;
+	if (sent)
+		lv->last_out_us = now;
+	keep_mapping (lv, now);
 	if (received) {
 		note_rx (lv, now);
 		flow_resumed (lv, now);
@@ -480,6 +504,10 @@ ncu_liveness_receive (NcuLiveness *lv, const guint8 *buf, gsize len)
 		lv->stats.dropped++;
 		return;
 	}
+	if (type == NCU_LIVENESS_PROBE_KEEPALIVE) {
+		lv->stats.keepalives_heard++;
+		return;
+	}
 	if (type == NCU_LIVENESS_PROBE_REQUEST) {
 		if (!echo_allowed (lv, g_get_monotonic_time ())) {
 			lv->stats.dropped++;
@@ -520,5 +548,8 @@ ncu_liveness_add_status (NcuLiveness *lv, GVariantBuilder *b)
 	g_variant_builder_add (b, "{sv}", "liveness-timeouts", g_variant_new_uint64 (s->timeouts));
 	g_variant_builder_add (b, "{sv}", "liveness-echoes", g_variant_new_uint64 (s->echoes));
 	g_variant_builder_add (b, "{sv}", "liveness-dropped", g_variant_new_uint64 (s->dropped));
+	g_variant_builder_add (b, "{sv}", "liveness-keepalives", g_variant_new_uint64 (s->keepalives));
+	g_variant_builder_add (b, "{sv}", "liveness-keepalives-heard",
+	                       g_variant_new_uint64 (s->keepalives_heard));
 	g_variant_builder_add (b, "{sv}", "watchdog-restarts", g_variant_new_uint32 (s->restarts));
 }

@@ -29,8 +29,17 @@
  * after 10 s) from ever causing a restart, at the price of one probe and
  * echo per ~2 s while such a flow lasts.
  *
- * Costs: nothing on the wire while WireGuard is quiet or answered, one
- * probe and echo when a flow from the peer ends. The monitor ticks only
+ * The NAT keepalive: a NAT (or stateful firewall) in front of a side that
+ * forgets its mappings while the tunnel is idle drops the peer's next
+ * packets until that side sends, and an idle side would send only at
+ * libnice's next consent check (every 4-6 s). So while WireGuard sends
+ * nothing to a peer, the watchdog sends a keepalive on the selected pair
+ * every keepalive_ms (2 s): the probe's datagram with its own type,
+ * never answered. Whatever the peer then sends gets through within 2 s.
+ *
+ * Costs: one keepalive per peer every 2 s while WireGuard sends it
+ * nothing; one probe and echo when a flow from the peer ends; nothing
+ * else while WireGuard is answered. The monitor ticks only
  * while some peer is connected: every tick_ms (250 ms) while WireGuard
  * sends or receives, every idle_tick_ms (2 s) once it has been quiet
  * for idle_after_ms (5 s); a tick is one read of WireGuard's counters.
@@ -63,6 +72,7 @@ typedef struct {
 	guint idle_after_ms;
 	guint silence_ms;
 	guint probe_timeout_ms;
+	guint keepalive_ms;              /* at least idle_tick_ms; 0: none */
 	guint holdoff_min_ms;
 	guint holdoff_max_ms;
 } NcuLivenessTiming;
@@ -106,6 +116,8 @@ typedef struct {
 	guint64 timeouts;                /* probes without echo or WireGuard reply */
 	guint64 echoes;                  /* requests of the remote answered */
 	guint64 dropped;                 /* bad, stale or rate-limited datagrams */
+	guint64 keepalives;              /* keepalives sent */
+	guint64 keepalives_heard;        /* the remote's keepalives received */
 	guint restarts;                  /* restarts asked for */
 } NcuLivenessStats;
 
@@ -125,8 +137,9 @@ void ncu_liveness_receive (NcuLiveness *liveness, const guint8 *buf, gsize len);
 
 void ncu_liveness_get_stats (NcuLiveness *liveness, NcuLivenessStats *stats);
 /* Adds "liveness-probes", "liveness-answered", "liveness-timeouts",
- * "liveness-echoes", "liveness-dropped" (uint64) and "watchdog-restarts"
- * (uint32) to a peer's status. */
+ * "liveness-echoes", "liveness-dropped", "liveness-keepalives",
+ * "liveness-keepalives-heard" (uint64) and "watchdog-restarts" (uint32) to
+ * a peer's status. */
 void ncu_liveness_add_status (NcuLiveness *liveness, GVariantBuilder *builder);
 
 #endif /* NCU_LIVENESS_H */

@@ -4,7 +4,8 @@
 # Issue 7, faults: hostA's NAT router forgets its mappings (`conntrack -F`),
 # then changes its outside address (a new address on wan0, masquerade uses
 # it: every mapping and hostA's server-reflexive address change), then
-# hostB's (the receiver's) router forgets its mappings. After
+# hostB's (the receiver's) router forgets its mappings, during a flow and
+# on an idle tunnel. After
 # the flush pings pass again within 10 s (the next packets make the
 # mappings again); after the new address hostA's liveness watchdog finds
 # the path silent and restarts ICE with new candidates, within issue 7's
@@ -63,5 +64,19 @@ tb_exec natB conntrack -F 2>/dev/null || tb_fail "conntrack -F in natB failed"
 fl_recover_since "the receiver's NAT forgets its mappings" hostA "${E2E_TUN[hostB]}" "$t0" 10
 fl_ping_stop ping-receiver
 echo "RESULT the receiver's NAT forgets its mappings: pings lost $FL_LOST of $FL_SENT"
+
+# The same on an idle tunnel: no flow whose stop hostB would notice, and
+# its WireGuard sends nothing. Its NAT keepalive (every 2 s while WireGuard
+# sends hostA nothing) reopens natB, not a consent check 4-6 s away
+# (bench 5's nat-flush-idle measures how soon).
+sleep 3
+k0=$(fl_status_field hostB peers.hostA.liveness-keepalives)
+((k0 > 0)) || tb_fail "hostB sent no NAT keepalive while idle (liveness-keepalives $k0)"
+t0=$(tb_now_us)
+tb_exec natB conntrack -F 2>/dev/null || tb_fail "conntrack -F in natB failed"
+fl_recover_since "the idle receiver's NAT forgets its mappings" hostA "${E2E_TUN[hostB]}" "$t0" 10
+heard=$(fl_status_field hostA peers.hostB.liveness-keepalives-heard)
+((heard > 0)) || tb_fail "hostA heard none of hostB's keepalives"
+echo "hostB sent $k0 keepalives while idle; hostA heard $heard"
 fl_finish hostA hostB
 echo "PASS: the tunnel survives a NAT that forgets its mappings and changes its address"

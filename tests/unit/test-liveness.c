@@ -149,6 +149,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 	f->timing.idle_after_ms = 100;
 	f->timing.silence_ms = 60;
 	f->timing.probe_timeout_ms = 150;
+	f->timing.keepalive_ms = 0;      /* on only where a test looks at them */
 	f->timing.holdoff_min_ms = 1500;
 	f->timing.holdoff_max_ms = 6000;
 	side_init (&f->a, "A", &f->b, &f->timing);
@@ -374,6 +375,81 @@ test_idle (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (f->a.reads, ==, reads);
 }
 
+/* Datagrams of @type among what @side sent. */
+static guint
+count_sent (Side *side, NcuLivenessProbeType type)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < side->sent->len; i++) {
+		gsize len;
+		const guint8 *buf = g_bytes_get_data (g_ptr_array_index (side->sent, i), &len);
+
+		if (len == NCU_LIVENESS_PROBE_LEN && buf[4] == type)
+			n++;
+	}
+	return n;
+}
+
+static void
+test_keepalive (Fixture *f, gconstpointer data)
+{
+	NcuLivenessStats sa, sb;
+	guint before;
+
+	/* A's own monitor with keepalives every 100 ms (40 ms idle ticks). */
+	side_clear (&f->a);
+	f->timing.keepalive_ms = 100;
+	side_init (&f->a, "A", &f->b, &f->timing);
+	ncu_liveness_start (f->a.lv, PWD_A, PWD_B);
+
+	/* While A's WireGuard sends (answered or not), no keepalive. */
+	run (f, 300, TRUE, TRUE, NULL);
+	g_assert_cmpuint (count_sent (&f->a, NCU_LIVENESS_PROBE_KEEPALIVE), ==, 0);
+
+	/* Idle: one every 100 ms, about 8 in 800 ms; B counts them and sends
+	 * nothing back (B's own keepalives are off). */
+	run (f, 200, FALSE, FALSE, NULL);
+	before = count_sent (&f->a, NCU_LIVENESS_PROBE_KEEPALIVE);
+	run (f, 800, FALSE, FALSE, NULL);
+	get_stats (&f->a, &sa);
+	get_stats (&f->b, &sb);
+	g_assert_cmpuint (sa.keepalives, ==, count_sent (&f->a, NCU_LIVENESS_PROBE_KEEPALIVE));
+	g_assert_cmpuint (sa.keepalives - before, >=, 4);
+	g_assert_cmpuint (sa.keepalives - before, <=, 9);
+	g_assert_cmpuint (sb.keepalives_heard, ==, sa.keepalives);
+	/* B answers A's probe of the flow's stop, never a keepalive. */
+	g_assert_cmpuint (sb.dropped, ==, 0);
+	g_assert_cmpuint (sb.echoes, ==, count_sent (&f->a, NCU_LIVENESS_PROBE_REQUEST));
+	g_assert_cmpuint (count_sent (&f->b, NCU_LIVENESS_PROBE_REPLY), ==, sb.echoes);
+
+	/* A one-way flow towards A: A's WireGuard sends nothing, so A keeps
+	 * its mapping; the flow's stop is still probed as before. */
+	before = sa.keepalives;
+	f->b.tx = f->a.rx = 0;
+	run (f, 400, FALSE, FALSE, NULL);
+	get_stats (&f->a, &sa);
+	g_assert_cmpuint (sa.keepalives - before, >=, 2);
+	g_assert_cmpuint (f->a.restarts + f->b.restarts, ==, 0);
+}
+
+/* The receiver's NAT forgot its mapping while the tunnel was idle: its
+ * keepalive, not a flow's stop (there was none), reopens it. */
+static void
+test_idle_receiver_reopens (Fixture *f, gconstpointer data)
+{
+	side_clear (&f->b);
+	f->timing.keepalive_ms = 100;
+	side_init (&f->b, "B", &f->a, &f->timing);
+	ncu_liveness_start (f->b.lv, PWD_B, PWD_A);
+	run (f, 300, FALSE, FALSE, NULL);
+	f->a.link_up = FALSE;
+	f->a.reopens = TRUE;
+	g_assert_true (run (f, WAIT_MS, TRUE, TRUE, a_link_up));
+	run (f, 300, TRUE, TRUE, NULL);
+	g_assert_cmpuint (f->a.restarts + f->b.restarts, ==, 0);
+}
+
 static void
 test_holdoff (Fixture *f, gconstpointer data)
 {
@@ -508,9 +584,16 @@ test_wire_format (void)
 	g_assert_true (ncu_liveness_probe_parse (buf, sizeof buf, key, &type, got_nonce));
 	g_assert_cmpint (type, ==, NCU_LIVENESS_PROBE_REPLY);
 	g_assert_cmpmem (got_nonce, 8, nonce, 8);
-	/* A type of 3, or reserved bytes set, even with a valid tag: refused
+	/* A keepalive is the same datagram with type 3. */
+	ncu_liveness_probe_build (buf, NCU_LIVENESS_PROBE_KEEPALIVE, nonce, key);
+	g_assert_cmpuint (buf[4], ==, 3);
+	g_assert_true (ncu_liveness_probe_parse (buf, sizeof buf, key, &type, got_nonce));
+	g_assert_cmpint (type, ==, NCU_LIVENESS_PROBE_KEEPALIVE);
+	/* Types 0 and 4, or reserved bytes set, even with a valid tag: refused
 	 * before the hash. */
-	buf[4] = 3;
+	buf[4] = 0;
+	g_assert_false (ncu_liveness_probe_parse (buf, sizeof buf, key, &type, got_nonce));
+	buf[4] = 4;
 	g_assert_false (ncu_liveness_probe_parse (buf, sizeof buf, key, &type, got_nonce));
 	buf[4] = 2;
 	buf[6] = 1;
@@ -531,6 +614,9 @@ main (int argc, char **argv)
 	g_test_add ("/liveness/receiver-reopens", Fixture, NULL, fixture_setup, test_receiver_reopens,
 	            fixture_teardown);
 	g_test_add ("/liveness/idle", Fixture, NULL, fixture_setup, test_idle, fixture_teardown);
+	g_test_add ("/liveness/keepalive", Fixture, NULL, fixture_setup, test_keepalive, fixture_teardown);
+	g_test_add ("/liveness/idle-receiver-reopens", Fixture, NULL, fixture_setup,
+	            test_idle_receiver_reopens, fixture_teardown);
 	g_test_add ("/liveness/holdoff", Fixture, NULL, fixture_setup, test_holdoff, fixture_teardown);
 	g_test_add ("/liveness/holdoff-ends", Fixture, NULL, fixture_setup, test_holdoff_ends,
 	            fixture_teardown);
