@@ -101,16 +101,21 @@ profile_data() {
 	echo "$data"
 }
 
-# idle_messages N SECONDS: count broker messages for SECONDS.
+# idle_messages N SECONDS: count broker messages for SECONDS, and the UDP
+# datagrams hostA sent meanwhile (the service's on the ICE paths: consent
+# checks and their answers, NAT keepalives, TURN refreshes; the idle
+# WireGuard and NetworkManager send none).
 idle_messages() {
-	local n=$1 secs=$2 svc total by_svc
+	local n=$1 secs=$2 svc total by_svc out0 out
 	svc=$(tr '+/' '-_' <<<"$SVC_PUB" | tr -d '=')
+	out0=$(bench_udp_drops hostA OutDatagrams)
 	tb_exec wan timeout "$secs" mosquitto_sub -h "$TB_WAN_IP1" -p "$TB_MQTT_PORT" -R -v -t '#' \
 		-i "bench-count-$$" >"$TB_TMP/idle.txt" 2>/dev/null || true
+	out=$(($(bench_udp_drops hostA OutDatagrams) - out0))
 	total=$(wc -l <"$TB_TMP/idle.txt")
 	by_svc=$(awk -v s="$svc" '{ n = split($1, t, "/"); if (t[n] == s) c++ } END { print c + 0 }' "$TB_TMP/idle.txt")
-	IDLE_LINE=$(awk -v t="$total" -v s="$by_svc" -v n="$n" -v w="$secs" 'BEGIN {
-		printf "%d %d %.3f %.3f", t, s, t / n / (w / 60), s / n / (w / 60) }')
+	IDLE_LINE=$(awk -v t="$total" -v s="$by_svc" -v n="$n" -v w="$secs" -v o="$out" 'BEGIN {
+		printf "%d %d %.3f %.3f %.1f", t, s, t / n / (w / 60), s / n / (w / 60), o / n / (w / 60) }')
 }
 
 # all_connected_time FROM-LINE N OFFSET: real time at which the last of N
@@ -267,8 +272,8 @@ row() {
 REFRESH_S=150
 
 report_idle() {
-	local total by_svc per per_svc est est_svc note
-	read -r total by_svc per per_svc <<<"$IDLE_LINE"
+	local total by_svc per per_svc datagrams est est_svc note
+	read -r total by_svc per per_svc datagrams <<<"$IDLE_LINE"
 	if ((IDLE_S >= REFRESH_S)); then
 		est=$per est_svc=$per_svc
 		note="the window holds one refresh of every retained offer"
@@ -283,12 +288,17 @@ report_idle() {
 	echo
 	bench_table_row "messages in the window" "per peer per minute" "by the service" \
 		"steady state per peer per minute" "by the service" target verdict \
-		"service RSS after the window MiB"
-	bench_table_row --- --- --- --- --- --- --- ---
+		"service RSS after the window MiB" "service's UDP datagrams per peer per minute"
+	bench_table_row --- --- --- --- --- --- --- --- ---
 	bench_table_row "$total" "$per" "$by_svc" "$est" "$est_svc" "<= 1" \
-		"$(bench_verdict "$est" "<=" 1)" "${RSS_AFTER_IDLE:--}"
+		"$(bench_verdict "$est" "<=" 1)" "${RSS_AFTER_IDLE:--}" "$datagrams"
 	bench_summary "4 scale" "${SIZES[-1]} peers: idle messages per peer per minute, both sides" \
 		"$est" "<= 1" "$(bench_verdict "$est" "<=" 1)"
+	echo
+	echo "The service's UDP datagrams (no target; on the ICE paths, not the broker): libnice's"
+	echo "consent check to each peer every 4-6 s and its answers to the peer's, a NAT keepalive"
+	echo "every 2 s while WireGuard sends the peer nothing (docs/signaling.md section 9), TURN"
+	echo "refreshes."
 	echo
 }
 

@@ -2,10 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Bench 2, throughput: iperf3 TCP and UDP through the tunnel, hostA -> peer,
-# every data path active at once in one bed and measured in turns, round
-# after round, so each mode is compared with plain WireGuard over the very
-# same path in the same run (the ratio is the median of the per-round
-# ratios):
+# every data path active at once in one bed; round after round, each mode
+# is measured right beside plain WireGuard over the very same path (the
+# ratio is the median of the rounds' ratios):
 #   LAN (hostA <-> hostA2, host pair): plain WireGuard with static
 #       endpoints | fast path (proxy-mode=nftables) | proxy (userspace)
 #   NAT (hostA <-> hostB through two cone NATs, srflx pair): plain
@@ -18,14 +17,14 @@
 # is nftables, or an nftables table of ours exists); else they are
 # recorded as pending.
 #
-# BENCH_THROUGHPUT_RUNS (default 7): rounds; BENCH_THROUGHPUT_SECONDS
+# BENCH_THROUGHPUT_RUNS (default 5): rounds; BENCH_THROUGHPUT_SECONDS
 # (default 4): length of each iperf3 test (2 s tests swung by +-15 %);
-# BENCH_THROUGHPUT_MODES: a subset of the modes (each with its baseline),
+# BENCH_THROUGHPUT_MODES: a subset of the modes (their baselines are added),
 # e.g. "lan-plain lan-proxy".
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
 
-RUNS=$(bench_runs BENCH_THROUGHPUT_RUNS 7)
+RUNS=$(bench_runs BENCH_THROUGHPUT_RUNS 5)
 SECS=$(bench_runs BENCH_THROUGHPUT_SECONDS 4)
 UDP_LEN=1300                       # fits the 1420-byte tunnel MTU
 
@@ -44,9 +43,16 @@ declare -A MODE_BASE=(
 	[nat-plain]=nat-plain [nat-fast]=nat-plain [nat-proxy]=nat-plain [turn-proxy]=nat-plain
 )
 read -ra MODES <<<"${BENCH_THROUGHPUT_MODES:-lan-plain lan-fast lan-proxy nat-plain nat-fast nat-proxy turn-proxy}"
+# every mode's baseline is measured too, listed or not
+for mode in "${MODES[@]}"; do
+	[[ -n ${MODE_BASE[$mode]:-} ]] || { echo "FAIL: unknown mode '$mode' in BENCH_THROUGHPUT_MODES" >&2; exit 1; }
+	[[ " ${MODES[*]} " == *" ${MODE_BASE[$mode]} "* ]] || MODES=("${MODE_BASE[$mode]}" "${MODES[@]}")
+done
 declare -A PENDING=()              # mode -> why it was not measured
 declare -A PAIR=()                 # mode -> selected pair
-declare -A TCP=() UDP=()           # mode -> values, one per round ("-" if failed)
+declare -A TCP=() UDP=()           # mode -> values, one per test ("-" if failed)
+declare -A BESIDE=()               # "mode tcp|udp" -> its baseline's values measured beside it
+LAST=                              # measure_one's last value
 declare -A LOST=()                 # mode -> receiver's UDP buffer drops per TCP test
 declare -A SLOST=()                # mode -> sender's failed UDP sends per TCP test
 
@@ -145,37 +151,75 @@ iperf() {
 	fi
 }
 
+# measure_one MODE KIND: one iperf3 test of MODE, its value appended to
+# MODE's (and left in LAST); for TCP, the buffer drops during it too. Not
+# in a $(...): that subshell would lose the values.
+measure_one() {
+	local mode=$1 kind=$2 a b d0 s0 v
+	read -r a b <<<"${MODE_HOSTS[$mode]}"
+	if [[ $kind == tcp ]]; then
+		d0=$(bench_udp_drops "$b")
+		s0=$(bench_udp_drops "$a" SndbufErrors)
+		v=$(iperf "$mode" tcp)
+		TCP[$mode]+="$v "
+		LOST[$mode]+="$(($(bench_udp_drops "$b") - d0)) "
+		SLOST[$mode]+="$(($(bench_udp_drops "$a" SndbufErrors) - s0)) "
+	else
+		v=$(iperf "$mode" udp)
+		UDP[$mode]+="$v "
+	fi
+	LAST=$v
+}
+
+# Each round measures every mode right beside its own baseline (the
+# baseline first in even rounds, second in odd ones), TCP then UDP: the
+# machine's load drifts over tens of seconds, and a baseline measured a
+# minute away from its mode would carry that drift into the ratio. The
+# modes' order turns from round to round.
 measure_rounds() {
-	local r i n=${#MODES[@]} mode a b d0 s0
+	local r i mode base kind first a b
+	local -a others=()
+	for mode in "${MODES[@]}"; do
+		[[ $mode == *-plain || -n ${PENDING[$mode]:-} ]] || others+=("$mode")
+	done
 	for ((r = 0; r < RUNS; r++)); do
-		for ((i = 0; i < n; i++)); do
-			mode=${MODES[$(((i + r) % n))]}
-			[[ -n ${PENDING[$mode]:-} ]] && continue
-			read -r a b <<<"${MODE_HOSTS[$mode]}"
-			d0=$(bench_udp_drops "$b")
-			s0=$(bench_udp_drops "$a" SndbufErrors)
-			TCP[$mode]+="$(iperf "$mode" tcp) "
-			LOST[$mode]+="$(($(bench_udp_drops "$b") - d0)) "
-			SLOST[$mode]+="$(($(bench_udp_drops "$a" SndbufErrors) - s0)) "
-			UDP[$mode]+="$(iperf "$mode" udp) "
-			tb_log "$mode: TCP ${TCP[$mode]}, UDP ${UDP[$mode]}"
+		if ((${#others[@]} == 0)); then
+			for mode in "${MODES[@]}"; do
+				for kind in tcp udp; do measure_one "$mode" "$kind"; done
+			done
+		fi
+		for ((i = 0; i < ${#others[@]}; i++)); do
+			mode=${others[$(((i + r) % ${#others[@]}))]}
+			base=${MODE_BASE[$mode]}
+			for kind in tcp udp; do
+				for first in 0 1; do
+					if (((r + first) % 2 == 0)); then
+						measure_one "$base" "$kind"
+						BESIDE[$mode $kind]+="$LAST "
+					else
+						measure_one "$mode" "$kind"
+					fi
+				done
+			done
+			tb_log "$mode: TCP ${TCP[$mode]}, UDP ${UDP[$mode]}; beside it, $base: TCP ${BESIDE[$mode tcp]}, UDP ${BESIDE[$mode udp]}"
 		done
 		tb_log "round $((r + 1)) of $RUNS done"
 	done
 	# did the fast path carry the traffic? (its nftables counters)
-	for mode in "${MODES[@]}"; do
-		[[ $mode == *-fast && -z ${PENDING[$mode]:-} ]] || continue
+	for mode in "${others[@]}"; do
+		[[ $mode == *-fast ]] || continue
 		read -r a b <<<"${MODE_HOSTS[$mode]}"
 		PAIR[$mode]+=", nft egress $(e2e_peer_field "$a" "$mode-$b" nft-egress-packets) packets"
 	done
 }
 
-# round_ratios MODE tcp|udp: MODE / its baseline in each round, one per line.
+# round_ratios MODE tcp|udp: MODE / its baseline measured beside it, in
+# each round, one per line.
 round_ratios() {
-	local mode=$1 base=${MODE_BASE[$1]} i
+	local mode=$1 i
 	local -a v b
-	if [[ $2 == tcp ]]; then read -ra v <<<"${TCP[$mode]}"; read -ra b <<<"${TCP[$base]}"; else
-		read -ra v <<<"${UDP[$mode]}"; read -ra b <<<"${UDP[$base]}"; fi
+	read -ra b <<<"${BESIDE[$mode $2]}"
+	if [[ $2 == tcp ]]; then read -ra v <<<"${TCP[$mode]}"; else read -ra v <<<"${UDP[$mode]}"; fi
 	for i in "${!v[@]}"; do
 		bench_ratio "${v[$i]}" "${b[$i]:-}"
 	done
@@ -225,11 +269,12 @@ row_verdict() {
 
 report() {
 	local mode tcp udp rt ru rt_cell ru_cell label
-	bench_header "2. Throughput" "$RUNS rounds (BENCH_THROUGHPUT_RUNS) of ${SECS} s per test (BENCH_THROUGHPUT_SECONDS), medians; ratio = median of per-round ratios to the baseline"
+	bench_header "2. Throughput" "$RUNS rounds (BENCH_THROUGHPUT_RUNS) of ${SECS} s per test (BENCH_THROUGHPUT_SECONDS), medians; ratio = median of the rounds' ratios to the baseline measured beside the mode"
 	echo "iperf3 hostA -> peer through the tunnel: TCP, and UDP at full offered load (-b 0,"
-	echo "$UDP_LEN-byte datagrams; received rate). All profiles are up at once and measured in turns,"
-	echo "so each is compared with plain WireGuard (static endpoints) over the same path in the same"
-	echo "round. WireGuard is wireguard-go here (no kernel module), sharing $(nproc) cores with iperf3,"
+	echo "$UDP_LEN-byte datagrams; received rate). All profiles are up at once; in every round each"
+	echo "mode is measured right beside plain WireGuard (static endpoints) over the same path, which"
+	echo "goes first alternating from round to round, so the machine's slow drifts in load cancel out"
+	echo "of the ratio. WireGuard is wireguard-go here (no kernel module), sharing $(nproc) cores with iperf3,"
 	echo "the services and, on the TURN row, coturn. The last columns count, per TCP test, the"
 	echo "datagrams the receiving host's kernel dropped because a socket's receive buffer was full"
 	echo "(RcvbufErrors: the ICE socket or wireguard-go's) and the sends on the sending host that"
