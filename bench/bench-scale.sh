@@ -13,15 +13,15 @@
 # Baseline, same run: the same profile with one peer (ratios).
 #
 # BENCH_SCALE_RUNS (default 5) activations per size; BENCH_SCALE_SIZES
-# (default "50 100 200"); BENCH_SCALE_IDLE_S (default 60; 160 or more
-# holds one refresh of every retained offer, which come every 150 s; 0
-# skips).
+# (default "50 100 200"); BENCH_SCALE_IDLE_S (default 160: it holds one
+# refresh of every retained offer, which come every 150 s; shorter windows
+# add them by estimate; 0 skips).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib-bench.sh"
 
 RUNS=$(bench_runs BENCH_SCALE_RUNS 5)
 read -ra SIZES <<<"${BENCH_SCALE_SIZES:-50 100 200}"
-IDLE_S=${BENCH_SCALE_IDLE_S:-60}
+IDLE_S=${BENCH_SCALE_IDLE_S:-160}
 SIM=$top_builddir/bench/ncu-bench-peers
 TIMEOUT=60                  # seconds for one activation to connect everyone
 
@@ -109,7 +109,8 @@ idle_messages() {
 	local n=$1 secs=$2 svc total by_svc out0 out
 	svc=$(tr '+/' '-_' <<<"$SVC_PUB" | tr -d '=')
 	out0=$(bench_udp_drops hostA OutDatagrams)
-	tb_exec wan timeout "$secs" mosquitto_sub -h "$TB_WAN_IP1" -p "$TB_MQTT_PORT" -R -v -t '#' \
+	# one line per message: its topic (the sealed payloads hold newlines)
+	tb_exec wan timeout "$secs" mosquitto_sub -h "$TB_WAN_IP1" -p "$TB_MQTT_PORT" -R -F '%t' -t '#' \
 		-i "bench-count-$$" >"$TB_TMP/idle.txt" 2>/dev/null || true
 	out=$(($(bench_udp_drops hostA OutDatagrams) - out0))
 	total=$(wc -l <"$TB_TMP/idle.txt")
@@ -298,7 +299,8 @@ report_idle() {
 	echo "The service's UDP datagrams (no target; on the ICE paths, not the broker): libnice's"
 	echo "consent check to each peer every 4-6 s and its answers to the peer's, a NAT keepalive"
 	echo "every 2 s while WireGuard sends the peer nothing (docs/signaling.md section 9), TURN"
-	echo "refreshes."
+	echo "refreshes. Here also the service's WireGuard handshake, repeated every 5 s for 90 s"
+	echo "because the simulated peers run no WireGuard, and a liveness probe after each."
 	echo
 }
 

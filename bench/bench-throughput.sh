@@ -218,7 +218,7 @@ measure_rounds() {
 round_ratios() {
 	local mode=$1 i
 	local -a v b
-	read -ra b <<<"${BESIDE[$mode $2]}"
+	read -ra b <<<"${BESIDE[$mode $2]:-}"
 	if [[ $2 == tcp ]]; then read -ra v <<<"${TCP[$mode]}"; else read -ra v <<<"${UDP[$mode]}"; fi
 	for i in "${!v[@]}"; do
 		bench_ratio "${v[$i]}" "${b[$i]:-}"
@@ -303,15 +303,16 @@ report() {
 		tcp=$(bench_median ${TCP[$mode]})
 		# shellcheck disable=SC2086
 		udp=$(bench_median ${UDP[$mode]})
-		rt=$(ratios "$mode" tcp)
-		ru=$(ratios "$mode" udp)
-		rt_cell="$rt ($(ratio_spread "$mode" tcp))"
-		ru_cell="$ru ($(ratio_spread "$mode" udp))"
 		if [[ $mode == *-plain ]]; then
 			rt="1 (baseline)"
 			ru="1 (baseline)"
 			rt_cell=$rt
 			ru_cell=$ru
+		else
+			rt=$(ratios "$mode" tcp)
+			ru=$(ratios "$mode" udp)
+			rt_cell="$rt ($(ratio_spread "$mode" tcp))"
+			ru_cell="$ru ($(ratio_spread "$mode" udp))"
 		fi
 		bench_table_row "$label" "${mode#*-}" "${PAIR[$mode]}" "$tcp ($(bench_minmax ${TCP[$mode]}))" \
 			"$rt_cell" "$udp ($(bench_minmax ${UDP[$mode]}))" "$ru_cell" "$(target_of "$mode")" \
