@@ -407,15 +407,16 @@ test_keepalive (Fixture *f, gconstpointer data)
 	run (f, 300, TRUE, TRUE, NULL);
 	g_assert_cmpuint (count_sent (&f->a, NCU_LIVENESS_PROBE_KEEPALIVE), ==, 0);
 
-	/* Idle: one every 100 ms, about 8 in 800 ms; B counts them and sends
-	 * nothing back (B's own keepalives are off). */
+	/* Idle: one every 100 ms (each third 40 ms tick), about 6 in 800 ms,
+	 * fewer on a loaded machine; B counts them and sends nothing back (B's
+	 * own keepalives are off). */
 	run (f, 200, FALSE, FALSE, NULL);
 	before = count_sent (&f->a, NCU_LIVENESS_PROBE_KEEPALIVE);
 	run (f, 800, FALSE, FALSE, NULL);
 	get_stats (&f->a, &sa);
 	get_stats (&f->b, &sb);
 	g_assert_cmpuint (sa.keepalives, ==, count_sent (&f->a, NCU_LIVENESS_PROBE_KEEPALIVE));
-	g_assert_cmpuint (sa.keepalives - before, >=, 4);
+	g_assert_cmpuint (sa.keepalives - before, >=, 3);
 	g_assert_cmpuint (sa.keepalives - before, <=, 9);
 	g_assert_cmpuint (sb.keepalives_heard, ==, sa.keepalives);
 	/* B answers A's probe of the flow's stop, never a keepalive. */
@@ -423,13 +424,17 @@ test_keepalive (Fixture *f, gconstpointer data)
 	g_assert_cmpuint (sb.echoes, ==, count_sent (&f->a, NCU_LIVENESS_PROBE_REQUEST));
 	g_assert_cmpuint (count_sent (&f->b, NCU_LIVENESS_PROBE_REPLY), ==, sb.echoes);
 
-	/* A one-way flow towards A: A's WireGuard sends nothing, so A keeps
-	 * its mapping; the flow's stop is still probed as before. */
-	before = sa.keepalives;
-	f->b.tx = f->a.rx = 0;
-	run (f, 400, FALSE, FALSE, NULL);
-	get_stats (&f->a, &sa);
-	g_assert_cmpuint (sa.keepalives - before, >=, 2);
+	/* A one-way flow towards A: A's WireGuard sends nothing (a receiver
+	 * keeps quiet), yet A keeps its mapping all along: with echoes of B's
+	 * probes, else keepalives. */
+	before = f->a.sent->len;
+	for (gint64 end = g_get_monotonic_time () + 400 * 1000; g_get_monotonic_time () < end;) {
+		f->b.tx += 100;
+		f->a.rx += 100;
+		g_main_context_iteration (NULL, FALSE);
+		g_usleep (5000);
+	}
+	g_assert_cmpuint (f->a.sent->len - before, >=, 3);
 	g_assert_cmpuint (f->a.restarts + f->b.restarts, ==, 0);
 }
 
