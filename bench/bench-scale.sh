@@ -108,11 +108,11 @@ profile_data() {
 idle_messages() {
 	local n=$1 secs=$2 svc total by_svc out0 out
 	svc=$(tr '+/' '-_' <<<"$SVC_PUB" | tr -d '=')
-	out0=$(bench_udp_drops hostA OutDatagrams)
+	out0=$(bench_udp_counter hostA OutDatagrams)
 	# one line per message: its topic (the sealed payloads hold newlines)
 	tb_exec wan timeout "$secs" mosquitto_sub -h "$TB_WAN_IP1" -p "$TB_MQTT_PORT" -R -F '%t' -t '#' \
 		-i "bench-count-$$" >"$TB_TMP/idle.txt" 2>/dev/null || true
-	out=$(($(bench_udp_drops hostA OutDatagrams) - out0))
+	out=$(($(bench_udp_counter hostA OutDatagrams) - out0))
 	total=$(wc -l <"$TB_TMP/idle.txt")
 	by_svc=$(awk -v s="$svc" '{ n = split($1, t, "/"); if (t[n] == s) c++ } END { print c + 0 }' "$TB_TMP/idle.txt")
 	IDLE_LINE=$(awk -v t="$total" -v s="$by_svc" -v n="$n" -v w="$secs" -v o="$out" 'BEGIN {
@@ -346,5 +346,5 @@ setup
 for n in 1 "${SIZES[@]}"; do
 	measure_size "$n"
 done
-DROPS="wan (coturn, mosquitto) $(bench_udp_drops wan), hostA (service) $(bench_udp_drops hostA), hostB (simulated peers) $(bench_udp_drops hostB)"
+DROPS="wan (coturn, mosquitto) $(bench_udp_counter wan), hostA (service) $(bench_udp_counter hostA), hostB (simulated peers) $(bench_udp_counter hostB)"
 report

@@ -158,12 +158,12 @@ measure_one() {
 	local mode=$1 kind=$2 a b d0 s0 v
 	read -r a b <<<"${MODE_HOSTS[$mode]}"
 	if [[ $kind == tcp ]]; then
-		d0=$(bench_udp_drops "$b")
-		s0=$(bench_udp_drops "$a" SndbufErrors)
+		d0=$(bench_udp_counter "$b")
+		s0=$(bench_udp_counter "$a" SndbufErrors)
 		v=$(iperf "$mode" tcp)
 		TCP[$mode]+="$v "
-		LOST[$mode]+="$(($(bench_udp_drops "$b") - d0)) "
-		SLOST[$mode]+="$(($(bench_udp_drops "$a" SndbufErrors) - s0)) "
+		LOST[$mode]+="$(($(bench_udp_counter "$b") - d0)) "
+		SLOST[$mode]+="$(($(bench_udp_counter "$a" SndbufErrors) - s0)) "
 	else
 		v=$(iperf "$mode" udp)
 		UDP[$mode]+="$v "

@@ -132,10 +132,11 @@ bench_header() {
 	echo
 }
 
-# bench_udp_drops ROLE [COUNTER]: UDP datagrams ROLE's kernel dropped for
-# want of socket buffer space since its namespace was made: RcvbufErrors
-# (default), or SndbufErrors (a send that found the buffer full).
-bench_udp_drops() {
+# bench_udp_counter ROLE [COUNTER]: one of the UDP counters of ROLE's
+# namespace since it was made (/proc/net/snmp): RcvbufErrors (default:
+# datagrams dropped for want of receive buffer space), SndbufErrors (a send
+# that found the buffer full), OutDatagrams (datagrams sent).
+bench_udp_counter() {
 	tb_exec "$1" awk -v c="${2:-RcvbufErrors}" '$1 == "Udp:" { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 } else print $col[c] }' /proc/net/snmp
 }
 
