@@ -178,16 +178,21 @@ measure_one() {
 # modes' order turns from round to round.
 measure_rounds() {
 	local r i mode base kind first a b
-	local -a others=()
+	local -a others=() alone=()
+	declare -A beside_some=()
 	for mode in "${MODES[@]}"; do
-		[[ $mode == *-plain || -n ${PENDING[$mode]:-} ]] || others+=("$mode")
+		[[ $mode == *-plain || -n ${PENDING[$mode]:-} ]] && continue
+		others+=("$mode")
+		beside_some[${MODE_BASE[$mode]}]=1
+	done
+	# a baseline that no measured mode goes beside (its modes pending)
+	for mode in "${MODES[@]}"; do
+		[[ $mode != *-plain || -n ${beside_some[$mode]:-} ]] || alone+=("$mode")
 	done
 	for ((r = 0; r < RUNS; r++)); do
-		if ((${#others[@]} == 0)); then
-			for mode in "${MODES[@]}"; do
-				for kind in tcp udp; do measure_one "$mode" "$kind"; done
-			done
-		fi
+		for mode in "${alone[@]}"; do
+			for kind in tcp udp; do measure_one "$mode" "$kind"; done
+		done
 		for ((i = 0; i < ${#others[@]}; i++)); do
 			mode=${others[$(((i + r) % ${#others[@]}))]}
 			base=${MODE_BASE[$mode]}
