@@ -47,12 +47,27 @@ count() {
 	echo "${n:-0}"
 }
 
+# show_failures DIR: the end of the own output of each test that failed in
+# build dir DIR since check_in began (the test bed's log dumps, lines
+# starting "#  " and "####", left out),
+# so that CI's output says why without the build tree.
+show_failures() {
+	local trs
+	find "$1" -name '*.trs' -newer "$1/.check-start" \
+		-exec grep -lE '^:test-result: (FAIL|ERROR|XPASS)' {} + |
+		while read -r trs; do
+			echo "--- why ${trs#"$1"/}:"
+			grep -v -e '^#  ' -e '^####' "${trs%.trs}.log" | tail -n 25
+		done
+}
+
 # check_in DIR TARGET [MAKE-ARGS...]: `make TARGET` in build dir DIR and add
 # its automake test summary to the totals.
 check_in() {
 	local dir=$1 target=$2 status f
 	shift 2
 	rm -f "$dir/test-suite.log"
+	touch "$dir/.check-start"
 	make -C "$dir" -j"$jobs" "$target" "$@"
 	status=$?
 	if [ ! -f "$dir/test-suite.log" ]; then
@@ -62,6 +77,7 @@ check_in() {
 	fi
 	passed=$((passed + $(count "$dir" PASS)))
 	f=$(($(count "$dir" FAIL) + $(count "$dir" ERROR) + $(count "$dir" XPASS)))
+	[ "$f" = 0 ] || show_failures "$dir"
 	# Known failures (XFAIL) are not passes: counted with the skipped.
 	skipped=$((skipped + $(count "$dir" SKIP) + $(count "$dir" XFAIL)))
 	# make failing outside any test (a test program that did not build)
